@@ -1,0 +1,67 @@
+/* libcfsrun: the public interface of the runtime library.  The CLI in src/
+   includes only this header.  */
+#ifndef CFSRUN_H
+#define CFSRUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "log.h"
+
+struct cfsrun_global
+{
+  const char *root; /* state root, e.g. /run/cfsrun */
+  bool systemd_cgroup;
+};
+
+struct cfsrun_create_options
+{
+  const char *id;
+  const char *bundle;
+  const char *console_socket;
+  const char *pid_file;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+};
+
+int cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o,
+                             struct cfs_error **err);
+int cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err);
+
+/* create + start; unless DETACH, wait for the container, delete it and
+   set *RET_STATUS to its exit code (128+signal when killed). */
+int cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
+                          int *ret_status, struct cfs_error **err);
+
+/* The runtime-spec state of a container as JSON. */
+int cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json, struct cfs_error **err);
+int cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char *signal, bool all,
+                           struct cfs_error **err);
+int cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool force, struct cfs_error **err);
+
+struct cfsrun_list_entry
+{
+  char *id;
+  int pid;
+  char *status;
+  char *bundle;
+  char *created;
+  unsigned owner;
+};
+
+int cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry **ret, size_t *ret_n,
+                           struct cfs_error **err);
+/* The list as runc's `list --format json` prints it. */
+int cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_json, struct cfs_error **err);
+void cfsrun_list_free (struct cfsrun_list_entry *e, size_t n);
+
+/* A default config.json, as `runc spec` writes (ROOTLESS: a user namespace
+   mapping the caller).  */
+int cfsrun_spec_default (bool rootless, char **ret_json, struct cfs_error **err);
+
+/* Parse a signal name or number (for tests and the CLI). */
+int cfsrun_parse_signal (const char *text, int *ret_signal, struct cfs_error **err);
+
+#endif

@@ -1,0 +1,434 @@
+/* The lifecycle commands of runtime.md over the state store: create, start,
+   state, kill, delete, run, list.  */
+#include "cfsrun.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "proc.h"
+#include "signals.h"
+#include "start.h"
+#include "state.h"
+#include "util.h"
+
+DEFINE_CLEANUP_FUNC (struct cfs_record, state_record_free)
+#define _cleanup_record_ _cleanup_ (state_record_freep)
+
+/* How long delete --force waits for a killed container to die. */
+#define KILL_WAIT_MS 10000
+
+/* A container opened for a command: its directory (locked), record and status. */
+struct opened
+{
+  int rootfd;
+  int dirfd;
+  struct cfs_record *rec;
+  const char *status;
+};
+
+static void
+opened_done (struct opened *o)
+{
+  closep (&o->rootfd);
+  closep (&o->dirfd);
+  o->rec = state_record_free (o->rec);
+}
+
+static int
+open_container (const struct cfsrun_global *g, const char *id, int lock_op, struct opened *ret,
+                struct cfs_error **err)
+{
+  int r;
+
+  ret->rootfd = ret->dirfd = -1;
+  ret->rec = NULL;
+  ret->rootfd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ret->rootfd < 0 && errno == ENOENT)
+    return state_validate_id (id, err) < 0
+               ? -EINVAL
+               : cfs_fail (err, CFS_E_CONTAINER_NOT_FOUND, ENOENT, NULL, "container `%s` does not exist", id);
+  if (ret->rootfd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, g->root, "open state root");
+  r = state_dir_open (ret->rootfd, id, lock_op, &ret->dirfd, err);
+  if (r < 0)
+    return r;
+  r = state_record_read (ret->dirfd, id, &ret->rec, err);
+  if (r < 0)
+    return r;
+  ret->status = state_status (ret->rec);
+  return 0;
+}
+
+int
+cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o,
+                         struct cfs_error **err)
+{
+  pid_t pid;
+
+  return start_create (g, o, &pid, err);
+}
+
+static int
+mark_started (struct opened *c, struct cfs_error **err)
+{
+  free (c->rec->phase);
+  c->rec->phase = strdup (CFS_PHASE_STARTED);
+  return state_record_write (c->dirfd, c->rec, err);
+}
+
+int
+cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  int r;
+
+  r = open_container (g, id, LOCK_EX, &c, err);
+  if (r < 0)
+    return r;
+  if (strcmp (c.status, "created") != 0)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot start container `%s`: it is %s, not created", id,
+                     c.status);
+  r = start_release (c.dirfd, id, err);
+  /* Even a failed exec means the process went past `created`. */
+  if (mark_started (&c, r < 0 ? NULL : err) < 0 && r == 0)
+    return -EIO;
+  return r;
+}
+
+int
+cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json, struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  struct oci_state st = { 0 };
+  int r;
+
+  /* A shared lock: `state` waits only for a command that changes the record. */
+  r = open_container (g, id, LOCK_SH, &c, err);
+  if (r < 0)
+    return r;
+  st.oci_version = (char *) OCI_VERSION;
+  st.id = c.rec->id;
+  st.status = (char *) c.status;
+  st.bundle = c.rec->bundle;
+  st.pid = strcmp (c.status, "stopped") == 0 ? 0 : c.rec->pid;
+  st.has_pid = true;
+  st.annotations_keys = c.rec->annotations_keys;
+  st.annotations = c.rec->annotations;
+  st.annotations_len = c.rec->annotations_len;
+  if (oci_encode (&oci_state_type, &st, true, ret_json, NULL) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode state");
+  return 0;
+}
+
+static int
+pidfd_of (const struct cfs_record *rec)
+{
+  int fd = (int) syscall (SYS_pidfd_open, rec->pid, 0);
+
+  /* Checked after opening: the pidfd pins the process the start time names. */
+  if (fd >= 0 && !proc_pid_is_running (rec->pid, rec->pid_start_time))
+    {
+      close (fd);
+      return -ESRCH;
+    }
+  return fd < 0 ? -errno : fd;
+}
+
+static int
+signal_process (const struct cfs_record *rec, int sig)
+{
+  _cleanup_close_ int fd = pidfd_of (rec);
+
+  if (fd == -ENOSYS)
+    return kill (rec->pid, sig) < 0 ? -errno : 0;
+  if (fd < 0)
+    return fd;
+  return syscall (SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+/* --all without a cgroup of our own: every process in the container's pid
+   namespace (when it has one) is found by its /proc/PID/ns/pid.  */
+static int
+signal_all (const struct cfs_record *rec, int sig)
+{
+  char path[64];
+  struct stat init_ns, st;
+  DIR *d;
+  struct dirent *de;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/pid", rec->pid);
+  if (stat (path, &init_ns) < 0 || stat ("/proc/self/ns/pid", &st) < 0)
+    return signal_process (rec, sig);
+  if (init_ns.st_ino == st.st_ino)
+    return signal_process (rec, sig);
+  d = opendir ("/proc");
+  if (d == NULL)
+    return -errno;
+  while ((de = readdir (d)) != NULL)
+    {
+      int pid = atoi (de->d_name);
+
+      if (pid <= 0)
+        continue;
+      snprintf (path, sizeof path, "/proc/%d/ns/pid", pid);
+      if (stat (path, &st) == 0 && st.st_ino == init_ns.st_ino && st.st_dev == init_ns.st_dev)
+        kill (pid, sig);
+    }
+  closedir (d);
+  return 0;
+}
+
+int
+cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char *signal, bool all,
+                       struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  int sig, r;
+
+  r = signals_parse (signal ? signal : "SIGTERM", &sig, err);
+  if (r < 0)
+    return r;
+  r = open_container (g, id, LOCK_SH, &c, err);
+  if (r < 0)
+    return r;
+  if (strcmp (c.status, "stopped") == 0 || strcmp (c.status, "creating") == 0)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is %s", id, c.status);
+  r = all ? signal_all (c.rec, sig) : signal_process (c.rec, sig);
+  if (r == -ESRCH)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is stopped", id);
+  if (r < 0)
+    return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "send signal %d to container `%s`", sig, id);
+  return 0;
+}
+
+static int
+kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **err)
+{
+  struct timespec step = { 0, 2 * 1000 * 1000 };
+  int waited;
+
+  signal_all (rec, SIGKILL);
+  for (waited = 0; waited < KILL_WAIT_MS; waited += 2)
+    {
+      if (!proc_pid_is_running (rec->pid, rec->pid_start_time))
+        return 0;
+      nanosleep (&step, NULL);
+    }
+  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` (pid %d) did not die within %d s of SIGKILL",
+                   id, rec->pid, KILL_WAIT_MS / 1000);
+}
+
+int
+cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool force, struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  int r;
+
+  r = open_container (g, id, LOCK_EX, &c, err);
+  /* A directory with no readable record is what a crashed create leaves. */
+  if (r < 0 && c.dirfd >= 0 && err && *err && (*err)->code != CFS_E_CONTAINER_NOT_FOUND)
+    {
+      *err = cfs_error_free (*err);
+      return state_dir_remove (c.rootfd, id, c.dirfd, err);
+    }
+  if (r < 0 && force && err && *err && (*err)->code == CFS_E_CONTAINER_NOT_FOUND)
+    {
+      /* delete --force is idempotent, as runc's is. */
+      *err = cfs_error_free (*err);
+      return 0;
+    }
+  if (r < 0)
+    return r;
+  if (strcmp (c.status, "stopped") != 0)
+    {
+      if (!force)
+        return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
+                         "cannot delete container `%s`: it is %s, not stopped (use --force to kill it)", id, c.status);
+      r = kill_and_wait (c.rec, id, err);
+      if (r < 0)
+        return r;
+    }
+  return state_dir_remove (c.rootfd, id, c.dirfd, err);
+}
+
+static int status_of_child (int st)
+{
+  return WIFEXITED (st) ? WEXITSTATUS (st) : WIFSIGNALED (st) ? 128 + WTERMSIG (st) : 255;
+}
+
+/* `run` in the foreground forwards the signals a user or supervisor sends to
+   the container's init, as runc does.  */
+static volatile sig_atomic_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_pid > 0)
+    kill (forward_pid, sig);
+}
+
+static void
+install_forwarding (pid_t pid)
+{
+  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  size_t i;
+
+  forward_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+int
+cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
+                      int *ret_status, struct cfs_error **err)
+{
+  pid_t pid;
+  int r, st = 0;
+
+  r = start_create (g, o, &pid, err);
+  if (r < 0)
+    return r;
+  if (!detach)
+    install_forwarding (pid);
+  r = cfsrun_container_start (g, o->id, err);
+  if (r < 0 || detach)
+    {
+      if (r < 0)
+        {
+          /* The container never ran the program: remove it, as runc does. */
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          cfsrun_container_delete (g, o->id, true, NULL);
+        }
+      *ret_status = r < 0 ? 1 : 0;
+      return r;
+    }
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "wait for container `%s`", o->id);
+  *ret_status = status_of_child (st);
+  return cfsrun_container_delete (g, o->id, true, err);
+}
+
+/* ------------------------------------------------------------------- list */
+
+#define OCI_TYPE_cfs_list_item(F, S)                                                                          \
+  F (S, STR, oci_version, "ociVersion", _, OCI_REQ)                                                          \
+  F (S, STR, id, "id", _, OCI_REQ)                                                                           \
+  F (S, I32, pid, "pid", _, OCI_REQ)                                                                         \
+  F (S, STR, status, "status", _, OCI_REQ)                                                                   \
+  F (S, STR, bundle, "bundle", _, OCI_REQ)                                                                   \
+  F (S, STR, created, "created", _, OCI_REQ)                                                                 \
+  F (S, STR, owner, "owner", _, OCI_REQ)
+#define OCI_TYPE_cfs_list(F, S) F (S, ARR_OBJ, items, "items", cfs_list_item, OCI_REQ)
+
+OCI_DECLARE_STRUCT (cfs_list_item)
+OCI_DECLARE_STRUCT (cfs_list)
+OCI_DEFINE_TYPE (cfs_list_item)
+OCI_DEFINE_TYPE (cfs_list)
+
+int
+cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry **ret, size_t *ret_n,
+                       struct cfs_error **err)
+{
+  _cleanup_close_ int rootfd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char **ids = NULL;
+  size_t n = 0, i, k = 0;
+  struct cfsrun_list_entry *out;
+  int r;
+
+  *ret = NULL;
+  *ret_n = 0;
+  if (rootfd < 0)
+    return errno == ENOENT ? 0 : cfs_fail (err, CFS_E_STATE_STORE, errno, g->root, "open state root");
+  r = state_list (rootfd, &ids, &n, err);
+  if (r < 0)
+    return r;
+  out = calloc (n ? n : 1, sizeof *out);
+  for (i = 0; out && i < n; i++)
+    {
+      _cleanup_close_ int dirfd = openat (rootfd, ids[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      _cleanup_record_ struct cfs_record *rec = NULL;
+
+      /* Records are replaced atomically: reading without the lock is safe. */
+      if (dirfd >= 0 && state_record_read (dirfd, ids[i], &rec, NULL) == 0)
+        {
+          const char *status = state_status (rec);
+
+          out[k].id = strdup (rec->id);
+          out[k].pid = strcmp (status, "stopped") == 0 ? 0 : rec->pid;
+          out[k].status = strdup (status);
+          out[k].bundle = strdup (rec->bundle);
+          out[k].created = strdup (rec->created ? rec->created : "");
+          out[k].owner = rec->owner;
+          k++;
+        }
+    }
+  for (i = 0; i < n; i++)
+    free (ids[i]);
+  free (ids);
+  if (out == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "list containers");
+  *ret = out;
+  *ret_n = k;
+  return 0;
+}
+
+int
+cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_json, struct cfs_error **err)
+{
+  _cleanup_free_ struct cfs_list_item *items = calloc (n ? n : 1, sizeof *items);
+  _cleanup_free_ char *owners = calloc (n ? n : 1, 16);
+  struct cfs_list list = { .items = items, .items_len = n };
+  _cleanup_free_ char *json = NULL;
+  size_t i, len = 0;
+  char *p;
+
+  if (items == NULL || owners == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "list");
+  for (i = 0; i < n; i++)
+    {
+      snprintf (owners + i * 16, 16, "%u", e[i].owner);
+      items[i] = (struct cfs_list_item){ .oci_version = (char *) OCI_VERSION, .id = e[i].id, .pid = e[i].pid,
+                                         .has_pid = true, .status = e[i].status, .bundle = e[i].bundle,
+                                         .created = e[i].created, .owner = owners + i * 16 };
+    }
+  if (oci_encode (&cfs_list_type, &list, false, &json, &len) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode list");
+  /* The codec writes {"items":[...]}: runc prints the bare array. */
+  p = strchr (json, '[');
+  json[len - 1] = '\0';
+  *ret_json = strdup (p);
+  return 0;
+}
+
+void
+cfsrun_list_free (struct cfsrun_list_entry *e, size_t n)
+{
+  size_t i;
+
+  for (i = 0; e && i < n; i++)
+    {
+      free (e[i].id);
+      free (e[i].status);
+      free (e[i].bundle);
+      free (e[i].created);
+    }
+  free (e);
+}
+
+int
+cfsrun_parse_signal (const char *text, int *ret_signal, struct cfs_error **err)
+{
+  return signals_parse (text, ret_signal, err);
+}

@@ -1,0 +1,145 @@
+#include "log.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "oci-spec.h"
+#include "util.h"
+
+/* A log line, declared with the model's codec so that JSON is written in one
+   way only.  Field names follow what runc writes and containerd's shim reads. */
+#define OCI_TYPE_cfs_log_line(F, S)                                                                           \
+  F (S, STR, level, "level", _, OCI_REQ)                                                                     \
+  F (S, STR, msg, "msg", _, OCI_REQ)                                                                         \
+  F (S, STR, time, "time", _, OCI_REQ)                                                                       \
+  F (S, STR, code, "code", _, OCI_OPT)                                                                       \
+  F (S, STR, path, "path", _, OCI_OPT)                                                                       \
+  F (S, I32, errnum, "errno", _, OCI_OPT)
+
+OCI_DECLARE_STRUCT (cfs_log_line)
+OCI_DEFINE_TYPE (cfs_log_line)
+
+static struct
+{
+  int fd;
+  enum cfs_log_format format;
+  bool debug;
+  bool trace;
+} log_state = { .fd = -1 };
+
+int
+cfs_log_init (const struct cfs_log_options *opts, struct cfs_error **err)
+{
+  log_state.format = opts->format;
+  log_state.debug = opts->debug;
+  log_state.trace = opts->trace;
+  if (opts->path == NULL)
+    return 0;
+  log_state.fd = open (opts->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (log_state.fd < 0)
+    return cfs_fail (err, CFS_E_USAGE, errno, opts->path, "open log file");
+  return 0;
+}
+
+void
+cfs_log_close (void)
+{
+  if (log_state.fd >= 0)
+    close (log_state.fd);
+  log_state.fd = -1;
+}
+
+static void
+emit (const char *level, const char *msg, const struct cfs_error *e)
+{
+  char ts[64];
+
+  if (log_state.fd < 0)
+    return;
+  util_rfc3339_now (ts, sizeof ts);
+  if (log_state.format == CFS_LOG_JSON)
+    {
+      struct cfs_log_line line = { .level = (char *) level, .msg = (char *) msg, .time = ts };
+      _cleanup_free_ char *json = NULL;
+      size_t len = 0;
+
+      if (e)
+        {
+          line.code = (char *) cfs_code_name (e->code);
+          line.path = e->path;
+          line.errnum = e->errnum;
+          line.has_errnum = e->errnum != 0;
+        }
+      if (oci_encode (&cfs_log_line_type, &line, false, &json, &len) == 0)
+        {
+          json[len] = '\n';
+          util_write_all (log_state.fd, json, len + 1);
+        }
+      return;
+    }
+  dprintf (log_state.fd, "%s %s: %s\n", ts, level, msg);
+}
+
+void
+cfs_log_error (const struct cfs_error *e)
+{
+  _cleanup_free_ char *text = cfs_error_text (e);
+
+  fprintf (stderr, "cfsrun: %s\n", text ? text : "out of memory");
+  emit ("error", text ? text : "out of memory", e);
+}
+
+static void
+vlog (const char *level, bool to_stderr, const char *fmt, va_list ap)
+{
+  _cleanup_free_ char *msg = NULL;
+
+  if (vasprintf (&msg, fmt, ap) < 0)
+    return;
+  if (to_stderr)
+    fprintf (stderr, "cfsrun: %s: %s\n", level, msg);
+  emit (level, msg, NULL);
+}
+
+void
+cfs_log_warning (const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vlog ("warning", log_state.fd < 0, fmt, ap);
+  va_end (ap);
+}
+
+void
+cfs_log_debug (const char *fmt, ...)
+{
+  va_list ap;
+
+  if (!log_state.debug)
+    return;
+  va_start (ap, fmt);
+  vlog ("debug", log_state.fd < 0, fmt, ap);
+  va_end (ap);
+}
+
+bool
+cfs_trace_enabled (void)
+{
+  return log_state.trace;
+}
+
+void
+cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result)
+{
+  char line[256];
+
+  snprintf (line, sizeof line, "trace: %s phase %-12s %8.3f ms%s", who, phase, ns / 1e6, result < 0 ? " FAILED" : "");
+  if (log_state.fd >= 0)
+    emit ("trace", line, NULL);
+  else
+    fprintf (stderr, "cfsrun: %s\n", line);
+}

@@ -1,0 +1,17 @@
+/* Facts about processes read from /proc. */
+#ifndef CFS_PROC_H
+#define CFS_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* State letter (field 3) and start time in clock ticks (field 22) of PID.
+   Returns 0, or -errno (-ENOENT when there is no such process).  */
+int proc_pid_stat (pid_t pid, char *ret_state, uint64_t *ret_start_time);
+
+/* True when PID runs and is the process that started at START_TIME: a pid
+   the kernel recycled, a zombie or a dead task all count as not running. */
+bool proc_pid_is_running (pid_t pid, uint64_t start_time);
+
+#endif

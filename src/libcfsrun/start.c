@@ -1,0 +1,605 @@
+/* The container start sequence, as one story.
+ *
+ *   cfsrun create (parent)                 container process (child)
+ *   ──────────────────────                 ─────────────────────────
+ *   validate    config.json → plan
+ *   state       mkdir + lock state dir,
+ *               record "creating"
+ *   prepare     open namespace paths,
+ *               enter pid/time ns to join
+ *   clone       one clone() with every ─▶  join        setns the paths given
+ *               new namespace
+ *   idmaps      uid_map/gid_map ──────────▶            (waits: SYNC_IDMAPS_DONE)
+ *   oom         oom_score_adj              rootfs      propagation, bind rootfs
+ *                                          mounts      config.json mounts in order
+ *                                          devices     default + linux.devices
+ *                                          masks       maskedPaths, readonlyPaths
+ *                                          pivot       pivot_root, detach old root
+ *                                          readonly    root.readonly
+ *                                          uts         hostname, domainname
+ *                                          process     rlimits, caps, user, cwd,
+ *                                                      find the executable
+ *   child       ◀──────────────────────── SYNC_CHILD_READY (or the error)
+ *   created     record "created", pid file ─▶ SYNC_CREATED
+ *   (create exits)                         wait        accept() on start.sock
+ *
+ *   cfsrun start: connect to start.sock ──▶            send 'S', exec
+ *                 EOF = exec done (socket is close-on-exec); bytes = the error
+ *
+ * Each phase is one call into the file that owns it, run through PHASE(),
+ * which times it for --trace and names it in any error.  The child never
+ * runs cfsrun code once the user program is exec'd, and is not dumpable
+ * until then, so nothing in the container can reach /proc/PID/exe of it.
+ */
+#include "start.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "bundle.h"
+#include "devices.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "paths.h"
+#include "process.h"
+#include "proc.h"
+#include "rlimits.h"
+#include "rootfs.h"
+#include "state.h"
+#include "sync.h"
+#include "userns.h"
+#include "util.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* How long `start` waits for the container process to answer; it answers
+   at once unless it is stuck, so this bound only turns a hang into an error. */
+#define START_TIMEOUT_MS 30000
+
+struct start_ctx
+{
+  const struct cfsrun_global *g;
+  const struct cfsrun_create_options *o;
+  struct cfs_bundle cfg;
+  int rootfd;      /* state root */
+  int dirfd;       /* this container's state dir, locked */
+  bool dir_made;   /* we created it: remove on failure */
+  struct cfs_record rec;
+  int sync[2];     /* [0] parent end, [1] child end */
+  int listen_fd;   /* start.sock, inherited by the child */
+  char *cgroup_self;
+  pid_t pid;
+  int container_rootfd;
+  char *exec_path;
+};
+
+static int
+phase_end (const char *who, const char *name, uint64_t t0, int r, struct cfs_error **err)
+{
+  if (cfs_trace_enabled ())
+    cfs_trace_phase (who, name, util_now_ns () - t0, r);
+  if (r < 0)
+    return cfs_wrap (err, "%s", name);
+  return r;
+}
+
+#define PHASE(who, name, expr)                                                                               \
+  ({                                                                                                         \
+    uint64_t _t0 = cfs_trace_enabled () ? util_now_ns () : 0;                                                \
+    phase_end (who, name, _t0, (expr), err);                                                                 \
+  })
+
+/* ------------------------------------------------------------------ child */
+
+static int
+child_join (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = namespaces_join (&c->cfg.ns, err);
+
+  if (r < 0)
+    return r;
+  if (c->cfg.ns.clone_flags & CLONE_NEWUSER)
+    return sync_wait (c->sync[1], SYNC_IDMAPS_DONE, "cfsrun create", err);
+  return 0;
+}
+
+static int
+child_rootfs (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_linux *lx = c->cfg.spec->linux;
+
+  return rootfs_prepare (c->cfg.rootfs, lx ? lx->rootfs_propagation : NULL, &c->container_rootfd, err);
+}
+
+static int
+child_mounts (struct start_ctx *c, struct cfs_error **err)
+{
+  struct mounts_context mc = {
+    .rootfd = c->container_rootfd,
+    .bundle = c->cfg.bundle,
+    .cgroup_self = c->cgroup_self,
+    .new_cgroupns = (c->cfg.ns.clone_flags & CLONE_NEWCGROUP) != 0,
+  };
+
+  return mounts_apply (c->cfg.spec, &mc, err);
+}
+
+static int
+child_devices (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_mount *dev = mounts_find (c->cfg.spec, "/dev");
+  bool in_userns = c->cfg.ns.wanted[NS_USER];
+
+  /* A /dev bind-mounted from the host already has its nodes. */
+  if (dev && ((dev->type && strcmp (dev->type, "bind") == 0) || (dev->options_len && dev->options
+              && (strcmp (dev->options[0], "bind") == 0 || strcmp (dev->options[0], "rbind") == 0))))
+    return 0;
+  return devices_create (c->container_rootfd, c->cfg.spec, in_userns, err);
+}
+
+static int
+child_masks (struct start_ctx *c, struct cfs_error **err)
+{
+  return mounts_mask_paths (c->container_rootfd, c->cfg.spec->linux, err);
+}
+
+static int
+child_pivot (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot, err);
+
+  closep (&c->container_rootfd);
+  c->container_rootfd = -1;
+  return r;
+}
+
+static int
+child_readonly (struct start_ctx *c, struct cfs_error **err)
+{
+  if (c->cfg.spec->root->readonly)
+    return rootfs_make_readonly (err);
+  return 0;
+}
+
+static int
+child_uts (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_spec *s = c->cfg.spec;
+
+  if (s->hostname && sethostname (s->hostname, strlen (s->hostname)) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, "hostname", "set hostname `%s` from", s->hostname);
+  if (s->domainname && setdomainname (s->domainname, strlen (s->domainname)) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, "domainname", "set domainname `%s` from", s->domainname);
+  return 0;
+}
+
+static int
+child_process (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_process *p = c->cfg.spec->process;
+  int r;
+
+  if (!c->o->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "create a session keyring (try --no-new-keyring)");
+  if ((r = rlimits_apply (p, err)) < 0)
+    return r;
+  if (c->cfg.has_caps && (r = caps_apply_bounding (&c->cfg.caps, err)) < 0)
+    return r;
+  if ((r = process_set_user (p, err)) < 0)
+    return r;
+  if (c->cfg.has_caps && (r = caps_apply_sets (&c->cfg.caps, err)) < 0)
+    return r;
+  if ((r = process_set_no_new_privileges (p, err)) < 0)
+    return r;
+  if ((r = process_set_cwd (p, err)) < 0)
+    return r;
+  return process_find_executable (p, &c->exec_path, err);
+}
+
+/* Block in accept() until `start` connects, and tell it we go on. */
+static int
+child_wait_start (struct start_ctx *c, int *ret_conn, struct cfs_error **err)
+{
+  int conn;
+
+  do
+    conn = accept4 (c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  while (conn < 0 && errno == EINTR);
+  if (conn < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for `cfsrun start`");
+  closep (&c->listen_fd);
+  c->listen_fd = -1;
+  *ret_conn = conn;
+  if (util_write_all (conn, "S", 1) < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "answer `cfsrun start`");
+  return 0;
+}
+
+static int
+child_fds (struct start_ctx *c, struct cfs_error **err)
+{
+  int fd, last = 2 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
+
+  /* Nothing of the runtime's survives exec: every fd past the ones the
+     spec passes is close-on-exec (CVE-2024-21626 class).  */
+  if (util_cloexec_from (3) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "mark inherited fds close-on-exec");
+  for (fd = 3; fd <= last; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+
+      if (flags >= 0 && fcntl (fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+        return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "pass fd %d (--preserve-fds)", fd);
+    }
+  return 0;
+}
+
+static void
+child_reset_signals (void)
+{
+  sigset_t none;
+  int s;
+
+  for (s = 1; s < NSIG; s++)
+    signal (s, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+}
+
+static __attribute__ ((noreturn)) void
+child_fail (int fd, struct cfs_error *e)
+{
+  sync_send_error (fd, e);
+  _exit (1);
+}
+
+static __attribute__ ((noreturn)) void
+child_main (struct start_ctx *c)
+{
+  struct cfs_error *e = NULL, **err = &e;
+  int conn = -1;
+
+  /* The state dir fd shares its flock with the parent's: drop ours so the
+     lock ends with the command that took it.  Host fds go early.  */
+  closep (&c->sync[0]);
+  closep (&c->dirfd);
+  closep (&c->rootfd);
+  c->dirfd = c->rootfd = -1;
+  /* Not dumpable: no process of the container may open /proc/PID/exe
+     (the cfsrun binary), /proc/PID/fd or ptrace us before exec.  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  child_reset_signals ();
+  if (PHASE ("child", "join", child_join (c, err)) < 0 || PHASE ("child", "rootfs", child_rootfs (c, err)) < 0
+      || PHASE ("child", "mounts", child_mounts (c, err)) < 0
+      || PHASE ("child", "devices", child_devices (c, err)) < 0
+      || PHASE ("child", "masks", child_masks (c, err)) < 0 || PHASE ("child", "pivot", child_pivot (c, err)) < 0
+      || PHASE ("child", "readonly", child_readonly (c, err)) < 0 || PHASE ("child", "uts", child_uts (c, err)) < 0
+      || PHASE ("child", "process", child_process (c, err)) < 0)
+    child_fail (c->sync[1], e);
+  if (sync_send (c->sync[1], SYNC_CHILD_READY, err) < 0 || sync_wait (c->sync[1], SYNC_CREATED, "cfsrun create", err) < 0)
+    _exit (1);
+  closep (&c->sync[1]);
+  if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
+    _exit (1);
+  /* From here errors go to `cfsrun start`, over its connection. */
+  if (PHASE ("child", "fds", child_fds (c, err)) < 0)
+    child_fail (conn, e);
+  process_exec (c->cfg.spec->process, c->exec_path, err);
+  child_fail (conn, e);
+}
+
+/* ----------------------------------------------------------------- parent */
+
+static int
+parent_validate (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = state_validate_id (c->o->id, err);
+
+  if (r < 0)
+    return r;
+  r = bundle_load (c->o->bundle ? c->o->bundle : ".", &c->cfg, err);
+  if (r < 0)
+    return r;
+  if (c->cfg.spec->process->terminal && c->o->console_socket == NULL)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
+                     "config.json: process.terminal is true: this needs --console-socket (terminal support for "
+                     "`run` without it is not implemented yet)");
+  if (c->o->console_socket)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
+                     "--console-socket: terminals are not supported by this build yet");
+  return 0;
+}
+
+static int
+record_init (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_spec *s = c->cfg.spec;
+  char ts[64];
+
+  util_rfc3339_now (ts, sizeof ts);
+  c->rec.id = strdup (c->o->id);
+  c->rec.bundle = strdup (c->cfg.bundle);
+  c->rec.rootfs = strdup (c->cfg.rootfs);
+  c->rec.phase = strdup (CFS_PHASE_CREATING);
+  c->rec.created = strdup (ts);
+  c->rec.owner = geteuid ();
+  c->rec.has_owner = true;
+  if (s->annotations_len)
+    {
+      size_t i;
+
+      c->rec.annotations_keys = calloc (s->annotations_len, sizeof (char *));
+      c->rec.annotations = calloc (s->annotations_len, sizeof (char *));
+      if (c->rec.annotations_keys == NULL || c->rec.annotations == NULL)
+        return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "state record");
+      for (i = 0; i < s->annotations_len; i++)
+        {
+          c->rec.annotations_keys[i] = strdup (s->annotations_keys[i]);
+          c->rec.annotations[i] = strdup (s->annotations[i]);
+          c->rec.annotations_len = i + 1;
+        }
+    }
+  return 0;
+}
+
+/* start.sock is bound and listening before clone, so the child inherits it
+   and `start` can connect as soon as the container is created.  */
+static int
+listen_start_socket (struct start_ctx *c, struct cfs_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "create start socket");
+  c->listen_fd = fd;
+  /* Through the directory fd: the path stays short whatever --root is. */
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", c->dirfd, CFS_START_SOCKET);
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, CFS_START_SOCKET, "bind start socket");
+  return 0;
+}
+
+static int
+parent_state (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = state_root_open (c->g->root, &c->rootfd, err);
+
+  if (r < 0)
+    return r;
+  r = state_dir_create (c->rootfd, c->o->id, &c->dirfd, err);
+  if (r < 0)
+    return r;
+  c->dir_made = true;
+  if ((r = record_init (c, err)) < 0 || (r = state_record_write (c->dirfd, &c->rec, err)) < 0)
+    return r;
+  return listen_start_socket (c, err);
+}
+
+static int
+parent_prepare (struct start_ctx *c, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = open ("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+  int r;
+
+  /* The container's cgroup paths as the host sees them, read before a new
+     cgroup namespace would hide them.  */
+  if (fd >= 0 && (r = util_read_fd (fd, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
+    return r;
+  return namespaces_prepare_parent (&c->cfg.ns, err);
+}
+
+static int
+parent_clone (struct start_ctx *c, struct cfs_error **err)
+{
+  pid_t pid;
+  int r;
+
+  r = sync_socketpair (c->sync, err);
+  if (r < 0)
+    return r;
+  /* fork-like clone: the child returns here on a copy of our stack. */
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) c->cfg.ns.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "clone the container process with its namespaces");
+  if (pid == 0)
+    child_main (c);
+  c->pid = pid;
+  closep (&c->sync[1]);
+  c->sync[1] = -1;
+  closep (&c->listen_fd);
+  c->listen_fd = -1;
+  r = proc_pid_stat (pid, NULL, &c->rec.pid_start_time);
+  if (r < 0)
+    return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "read the start time of the container process");
+  c->rec.pid = pid;
+  c->rec.has_pid = c->rec.has_pid_start_time = true;
+  /* Recorded at once, so a crash from here on is cleaned up by delete. */
+  return state_record_write (c->dirfd, &c->rec, err);
+}
+
+static int
+parent_idmaps (struct start_ctx *c, struct cfs_error **err)
+{
+  int r;
+
+  if (!(c->cfg.ns.clone_flags & CLONE_NEWUSER))
+    return 0;
+  r = userns_write_maps (c->pid, c->cfg.spec->linux, err);
+  if (r < 0)
+    return r;
+  return sync_send (c->sync[0], SYNC_IDMAPS_DONE, err);
+}
+
+static int
+parent_oom (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_process *p = c->cfg.spec->process;
+  char path[64], val[16];
+
+  if (!p->has_oom_score_adj)
+    return 0;
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) c->pid);
+  snprintf (val, sizeof val, "%d", p->oom_score_adj);
+  return util_write_file_at (AT_FDCWD, path, val, strlen (val), err) < 0
+             ? cfs_wrap (err, "process.oomScoreAdj (lowering it needs CAP_SYS_RESOURCE)")
+             : 0;
+}
+
+static int
+parent_wait_child (struct start_ctx *c, struct cfs_error **err)
+{
+  return sync_wait (c->sync[0], SYNC_CHILD_READY, "the container process", err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
+{
+  char tmp[4096], buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  _cleanup_close_ int fd = -1;
+
+  snprintf (tmp, sizeof tmp, "%s.tmp", path);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || util_write_all (fd, buf, (size_t) n) < 0 || rename (tmp, path) < 0)
+    {
+      int saved = errno;
+
+      unlink (tmp);
+      return cfs_fail (err, CFS_E_STATE_STORE, saved, path, "--pid-file: write");
+    }
+  return 0;
+}
+
+static int
+parent_created (struct start_ctx *c, struct cfs_error **err)
+{
+  int r;
+
+  free (c->rec.phase);
+  c->rec.phase = strdup (CFS_PHASE_CREATED);
+  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
+    return r;
+  if (c->o->pid_file && (r = write_pid_file (c->o->pid_file, c->pid, err)) < 0)
+    return r;
+  return sync_send (c->sync[0], SYNC_CREATED, err);
+}
+
+/* Undo everything of a failed create: the process, then the state dir. */
+static void
+parent_rollback (struct start_ctx *c)
+{
+  if (c->pid > 0)
+    {
+      kill (c->pid, SIGKILL);
+      while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  if (c->dir_made)
+    state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
+  if (c->o->pid_file && c->pid > 0)
+    unlink (c->o->pid_file);
+}
+
+static void
+ctx_done (struct start_ctx *c)
+{
+  bundle_done (&c->cfg);
+  oci_done (&cfs_record_type, &c->rec);
+  closep (&c->rootfd);
+  closep (&c->dirfd);
+  closep (&c->sync[0]);
+  closep (&c->sync[1]);
+  closep (&c->listen_fd);
+  free (c->cgroup_self);
+}
+
+int
+start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, pid_t *ret_pid,
+              struct cfs_error **err)
+{
+  struct start_ctx c = { .g = g, .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 }, .listen_fd = -1,
+                         .container_rootfd = -1 };
+  int r;
+
+  if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
+      || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
+      || (r = PHASE ("parent", "prepare", parent_prepare (&c, err))) < 0
+      || (r = PHASE ("parent", "clone", parent_clone (&c, err))) < 0
+      || (r = PHASE ("parent", "idmaps", parent_idmaps (&c, err))) < 0
+      || (r = PHASE ("parent", "oom", parent_oom (&c, err))) < 0
+      || (r = PHASE ("parent", "container", parent_wait_child (&c, err))) < 0
+      || (r = PHASE ("parent", "created", parent_created (&c, err))) < 0)
+    parent_rollback (&c);
+  else
+    *ret_pid = c.pid;
+  ctx_done (&c);
+  return r;
+}
+
+/* ------------------------------------------------------------------ start */
+
+static int
+wait_readable (int fd, const char *id, struct cfs_error **err)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  int r;
+
+  do
+    r = poll (&p, 1, START_TIMEOUT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` did not answer `start` within %d s", id,
+                     START_TIMEOUT_MS / 1000);
+  return r < 0 ? cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for container `%s`", id) : 0;
+}
+
+int
+start_release (int dirfd, const char *id, struct cfs_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  _cleanup_free_ char *rest = NULL;
+  char ack = 0;
+  size_t len = 0;
+  int r;
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "create socket");
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, CFS_START_SOCKET);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "connect to container `%s`", id);
+  if ((r = wait_readable (fd, id, err)) < 0)
+    return r;
+  if (util_read_all (fd, &ack, 1) != 1 || ack != 'S')
+    return cfs_fail (err, CFS_E_PROCESS, 0, NULL, "the process of container `%s` exited before it could start", id);
+  /* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
+     are the error the child hit on the way.  */
+  if ((r = wait_readable (fd, id, err)) < 0)
+    return r;
+  r = util_read_fd (fd, "start socket", &rest, &len, err);
+  if (r < 0)
+    return r;
+  if (len >= 4)
+    {
+      uint32_t type;
+
+      memcpy (&type, rest, 4);
+      if (type == SYNC_ERROR && err && *err == NULL)
+        *err = cfs_error_deserialize (rest + 4, len - 4);
+      return err && *err ? cfs_error_value (*err) : -EINVAL;
+    }
+  unlinkat (dirfd, CFS_START_SOCKET, 0);
+  return 0;
+}

@@ -1,0 +1,272 @@
+#include "state.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "proc.h"
+#include "util.h"
+
+OCI_DEFINE_TYPE (cfs_record)
+
+#define CFS_ID_MAX 1024
+
+struct cfs_record *
+state_record_free (struct cfs_record *r)
+{
+  return oci_free (&cfs_record_type, r);
+}
+
+int
+state_validate_id (const char *id, struct cfs_error **err)
+{
+  size_t i, len = strlen (id);
+
+  if (len == 0)
+    return cfs_fail (err, CFS_E_ID_INVALID, 0, NULL, "container id is empty");
+  if (len > CFS_ID_MAX)
+    return cfs_fail (err, CFS_E_ID_INVALID, 0, NULL, "container id is longer than %d characters", CFS_ID_MAX);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return cfs_fail (err, CFS_E_ID_INVALID, 0, NULL, "invalid container id `%s`", id);
+  /* The same alphabet runc accepts: ids name directories, so no `/`. */
+  for (i = 0; i < len; i++)
+    {
+      char c = id[i];
+
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
+            || c == '.' || c == '+'))
+        return cfs_fail (err, CFS_E_ID_INVALID, 0, NULL,
+                         "invalid container id `%s`: only letters, digits and `_+-.` are allowed", id);
+    }
+  return 0;
+}
+
+static int
+mkdir_parents (const char *path, mode_t mode)
+{
+  char buf[4096], *p;
+
+  if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+    return -ENAMETOOLONG;
+  for (p = buf + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (buf, mode) < 0 && errno != EEXIST)
+        return -errno;
+      *p = '/';
+    }
+  if (mkdir (buf, mode) < 0 && errno != EEXIST)
+    return -errno;
+  return 0;
+}
+
+int
+state_root_open (const char *root, int *ret_fd, struct cfs_error **err)
+{
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (fd < 0 && errno == ENOENT)
+    {
+      r = mkdir_parents (root, 0700);
+      if (r < 0)
+        return cfs_fail (err, CFS_E_STATE_STORE, -r, root, "create state root");
+      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, root, "open state root");
+  *ret_fd = fd;
+  return 0;
+}
+
+static int
+lock_dir (int dirfd, int lock_op, const char *id, struct cfs_error **err)
+{
+  while (flock (dirfd, lock_op) < 0)
+    if (errno != EINTR)
+      return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "lock state of container");
+  return 0;
+}
+
+int
+state_dir_create (int rootfd, const char *id, int *ret_dirfd, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  int r;
+
+  if (mkdirat (rootfd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return cfs_fail (err, CFS_E_CONTAINER_EXISTS, EEXIST, NULL, "container `%s` already exists", id);
+      return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "create state directory");
+    }
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      r = cfs_fail (err, CFS_E_STATE_STORE, errno, id, "open state directory");
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return r;
+    }
+  r = lock_dir (fd, LOCK_EX, id, err);
+  if (r < 0)
+    {
+      unlinkat (rootfd, id, AT_REMOVEDIR);
+      return r;
+    }
+  *ret_dirfd = TAKE_FD (fd);
+  return 0;
+}
+
+static bool
+same_inode (int fd, int dirfd, const char *name)
+{
+  struct stat a, b;
+
+  return fstat (fd, &a) == 0 && fstatat (dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino
+         && a.st_dev == b.st_dev;
+}
+
+int
+state_dir_open (int rootfd, const char *id, int lock_op, int *ret_dirfd, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  int r;
+
+  r = state_validate_id (id, err);
+  if (r < 0)
+    return r;
+  fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT)
+    return cfs_fail (err, CFS_E_CONTAINER_NOT_FOUND, ENOENT, NULL, "container `%s` does not exist", id);
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "open state directory");
+  r = lock_dir (fd, lock_op, id, err);
+  if (r < 0)
+    return r;
+  /* Deleted (and perhaps made again) while we waited for the lock. */
+  if (!same_inode (fd, rootfd, id))
+    return cfs_fail (err, CFS_E_CONTAINER_NOT_FOUND, ENOENT, NULL, "container `%s` does not exist", id);
+  *ret_dirfd = TAKE_FD (fd);
+  return 0;
+}
+
+int
+state_dir_remove (int rootfd, const char *id, int dirfd, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = fcntl (dirfd, F_DUPFD_CLOEXEC, 3);
+  DIR *dir;
+  struct dirent *de;
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "remove state directory");
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "remove state directory");
+  fd = -1;
+  /* The store holds only plain files and sockets, never subdirectories. */
+  while ((de = readdir (dir)) != NULL)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      unlinkat (dirfd, de->d_name, 0);
+  closedir (dir);
+  if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "remove state directory");
+  return 0;
+}
+
+int
+state_record_write (int dirfd, const struct cfs_record *r, struct cfs_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  size_t len = 0;
+
+  if (oci_encode (&cfs_record_type, r, false, &json, &len) < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, ENOMEM, r->id, "encode state of container");
+  return util_write_file_atomic_at (dirfd, CFS_RECORD_FILE, json, len, err);
+}
+
+int
+state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cfs_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  struct oci_parse_error perr = { 0 };
+  void *rec = NULL;
+  size_t len = 0;
+  int r;
+
+  r = util_read_file_at (dirfd, CFS_RECORD_FILE, &json, &len, err);
+  if (r < 0)
+    return cfs_wrap (err, "read state of container `%s`", id);
+  if (oci_decode (&cfs_record_type, json, len, &rec, &perr) < 0)
+    {
+      r = cfs_fail (err, CFS_E_STATE_STORE, 0, NULL, "state of container `%s` is corrupt: %s: %s", id, perr.path,
+                    perr.reason);
+      oci_parse_error_done (&perr);
+      return r;
+    }
+  *ret = rec;
+  return 0;
+}
+
+const char *
+state_status (const struct cfs_record *r)
+{
+  bool alive = r->pid > 0 && proc_pid_is_running (r->pid, r->pid_start_time);
+
+  if (strcmp (r->phase, CFS_PHASE_CREATING) == 0)
+    return alive ? "creating" : "stopped";
+  if (!alive)
+    return "stopped";
+  if (strcmp (r->phase, CFS_PHASE_CREATED) == 0)
+    return "created";
+  return "running";
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+int
+state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **err)
+{
+  int fd = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+  DIR *dir;
+  struct dirent *de;
+  char **ids = NULL;
+  size_t n = 0, cap = 0;
+
+  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return cfs_fail (err, CFS_E_STATE_STORE, errno, NULL, "list containers");
+    }
+  while ((de = readdir (dir)) != NULL)
+    {
+      if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+        continue;
+      if (n == cap)
+        {
+          char **nids = realloc (ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
+
+          if (nids == NULL)
+            break;
+          ids = nids;
+        }
+      ids[n] = strdup (de->d_name);
+      if (ids[n])
+        n++;
+    }
+  closedir (dir);
+  if (n)
+    qsort (ids, n, sizeof *ids, cmp_str);
+  *ret_ids = ids;
+  *ret_n = n;
+  return 0;
+}

@@ -1,0 +1,90 @@
+#include "sync.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+#define SYNC_MSG_MAX 8192
+
+int
+sync_socketpair (int ret_fds[2], struct cfs_error **err)
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ret_fds) < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "create sync socket");
+  return 0;
+}
+
+static int
+send_msg (int fd, uint32_t type, const void *payload, size_t len)
+{
+  char buf[SYNC_MSG_MAX];
+
+  if (len > sizeof buf - 4)
+    len = sizeof buf - 4;
+  memcpy (buf, &type, 4);
+  if (len)
+    memcpy (buf + 4, payload, len);
+  while (send (fd, buf, len + 4, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -errno;
+  return 0;
+}
+
+int
+sync_send (int fd, enum sync_msg msg, struct cfs_error **err)
+{
+  int r = send_msg (fd, msg, NULL, 0);
+
+  if (r < 0)
+    return cfs_fail (err, CFS_E_SYNC, -r, NULL, "send to the other cfsrun process");
+  return 0;
+}
+
+void
+sync_send_error (int fd, const struct cfs_error *e)
+{
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+
+  if (e && cfs_error_serialize (e, &buf, &len) == 0)
+    send_msg (fd, SYNC_ERROR, buf, len);
+  else
+    send_msg (fd, SYNC_ERROR, NULL, 0);
+}
+
+int
+sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err)
+{
+  char buf[SYNC_MSG_MAX];
+  uint32_t type;
+  ssize_t n;
+
+  do
+    n = recv (fd, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for %s", who);
+  if (n == 0)
+    return cfs_fail (err, CFS_E_SYNC, 0, NULL, "%s exited unexpectedly", who);
+  if (n < 4)
+    return cfs_fail (err, CFS_E_SYNC, 0, NULL, "short message from %s", who);
+  memcpy (&type, buf, 4);
+  if (type == SYNC_ERROR)
+    {
+      struct cfs_error *e = cfs_error_deserialize (buf + 4, (size_t) n - 4);
+
+      if (e == NULL)
+        return cfs_fail (err, CFS_E_SYNC, ENOMEM, NULL, "%s failed", who);
+      if (err && *err == NULL)
+        *err = e;
+      else
+        cfs_error_free (e);
+      return err && *err ? cfs_error_value (*err) : -EINVAL;
+    }
+  if (type != expect)
+    return cfs_fail (err, CFS_E_SYNC, 0, NULL, "unexpected message %u from %s (wanted %u)", type, who, expect);
+  return 0;
+}

@@ -1,0 +1,37 @@
+/* Messages between `cfsrun create` and the container process it cloned,
+   over a SOCK_SEQPACKET socketpair (one message per send, and EOF when the
+   other side dies, so no wait can outlive its peer).
+
+   parent                               child
+     clone ───────────────────────────▶ join namespaces
+     write id maps ── SYNC_IDMAPS_DONE ▶ (waits when it made a user ns)
+                                         mounts, pivot, devices, process
+     ◀──────────────── SYNC_CHILD_READY  (or SYNC_ERROR with the error)
+     record "created" ─ SYNC_CREATED ──▶ wait for `start` on start.sock  */
+#ifndef CFS_SYNC_H
+#define CFS_SYNC_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+enum sync_msg
+{
+  SYNC_IDMAPS_DONE = 1,
+  SYNC_CHILD_READY,
+  SYNC_CREATED,
+  SYNC_ERROR,
+  SYNC_MAX,
+};
+
+int sync_socketpair (int ret_fds[2], struct cfs_error **err);
+int sync_send (int fd, enum sync_msg msg, struct cfs_error **err);
+
+/* Send E to the peer (the child reports its failure this way). */
+void sync_send_error (int fd, const struct cfs_error *e);
+
+/* Wait for EXPECT.  A SYNC_ERROR from the peer becomes *err; EOF means the
+   peer died and is reported with WHO.  */
+int sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err);
+
+#endif

@@ -1,0 +1,185 @@
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+int
+util_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -errno;
+      p += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+ssize_t
+util_read_all (int fd, void *buf, size_t len)
+{
+  size_t done = 0;
+
+  while (done < len)
+    {
+      ssize_t n = read (fd, (char *) buf + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -errno;
+      if (n == 0)
+        break;
+      done += (size_t) n;
+    }
+  return (ssize_t) done;
+}
+
+int
+util_read_fd (int fd, const char *what, char **ret, size_t *ret_len, struct cfs_error **err)
+{
+  size_t cap = 4096, len = 0;
+  _cleanup_free_ char *buf = malloc (cap);
+
+  if (buf == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, what, "read");
+  for (;;)
+    {
+      ssize_t n;
+
+      if (cap - len < 2)
+        {
+          char *nbuf = realloc (buf, cap * 2);
+
+          if (nbuf == NULL)
+            return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, what, "read");
+          buf = nbuf;
+          cap *= 2;
+        }
+      n = read (fd, buf + len, cap - len - 1);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return cfs_fail (err, CFS_E_SYSTEM, errno, what, "read");
+      if (n == 0)
+        break;
+      len += (size_t) n;
+    }
+  buf[len] = '\0';
+  if (ret_len)
+    *ret_len = len;
+  *ret = TAKE_PTR (buf);
+  return 0;
+}
+
+int
+util_read_file_at (int dirfd, const char *path, char **ret, size_t *ret_len, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, errno, path, "open");
+  return util_read_fd (fd, path, ret, ret_len, err);
+}
+
+int
+util_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len, struct cfs_error **err)
+{
+  char tmp[256];
+  _cleanup_close_ int fd = -1;
+  int r;
+
+  snprintf (tmp, sizeof tmp, ".%s.tmp", name);
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, name, "create");
+  r = util_write_all (fd, data, len);
+  if (r < 0)
+    {
+      unlinkat (dirfd, tmp, 0);
+      return cfs_fail (err, CFS_E_STATE_STORE, -r, name, "write");
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int saved = errno;
+
+      unlinkat (dirfd, tmp, 0);
+      return cfs_fail (err, CFS_E_STATE_STORE, saved, name, "rename");
+    }
+  return 0;
+}
+
+int
+util_write_file_at (int dirfd, const char *path, const char *data, size_t len, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+  int r;
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, errno, path, "open");
+  r = util_write_all (fd, data, len);
+  if (r < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, -r, path, "write `%.*s` to", (int) (len > 64 ? 64 : len), data);
+  return 0;
+}
+
+uint64_t
+util_now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+}
+
+int
+util_rfc3339_now (char *buf, size_t size)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  return snprintf (buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+bool
+util_str_has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+int
+util_cloexec_from (int from)
+{
+  int fd;
+
+  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  /* Kernels before 5.11: walk the fds one by one. */
+  for (fd = from; fd < 4096; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+  return 0;
+}

@@ -1,0 +1,94 @@
+/* Small helpers shared by every file of the runtime library: cleanup
+   attributes, ownership transfer, and I/O that retries on EINTR.  */
+#ifndef CFS_UTIL_H
+#define CFS_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define _cleanup_(f) __attribute__ ((cleanup (f)))
+
+static inline void
+freep (void *p)
+{
+  free (*(void **) p);
+}
+
+static inline void
+closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+
+      close (*fd);
+      errno = saved;
+    }
+}
+
+#define _cleanup_free_ _cleanup_ (freep)
+#define _cleanup_close_ _cleanup_ (closep)
+
+/* Hand ownership over: returns the value and leaves the sentinel behind.
+   The type check makes TAKE_PTR fail to compile on a non-pointer.  */
+#define TAKE_PTR(p)                                                                                          \
+  ({                                                                                                         \
+    __typeof__ (p) *_pp = &(p);                                                                              \
+    __typeof__ (p) _v = *_pp;                                                                                \
+    (void) sizeof (*_v);                                                                                     \
+    *_pp = NULL;                                                                                             \
+    _v;                                                                                                      \
+  })
+#define TAKE_FD(fd)                                                                                          \
+  ({                                                                                                         \
+    int *_pfd = &(fd);                                                                                       \
+    int _v = *_pfd;                                                                                          \
+    *_pfd = -1;                                                                                              \
+    _v;                                                                                                      \
+  })
+
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* Per-type cleanup for types whose destructor returns NULL. */
+#define DEFINE_CLEANUP_FUNC(type, fn)                                                                        \
+  static inline void fn##p (type **p)                                                                        \
+  {                                                                                                          \
+    if (*p)                                                                                                  \
+      *p = fn (*p);                                                                                          \
+  }
+
+DEFINE_CLEANUP_FUNC (struct cfs_error, cfs_error_free)
+#define _cleanup_error_ _cleanup_ (cfs_error_freep)
+
+int util_write_all (int fd, const void *buf, size_t len);
+ssize_t util_read_all (int fd, void *buf, size_t len);
+
+/* Read a whole file (NUL-terminated) relative to DIRFD.  */
+int util_read_file_at (int dirfd, const char *path, char **ret, size_t *ret_len, struct cfs_error **err);
+int util_read_fd (int fd, const char *what, char **ret, size_t *ret_len, struct cfs_error **err);
+
+/* Write a file by writing a temporary and renaming it over, so readers see
+   either the old or the new content, never a torn one.  */
+int util_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len, struct cfs_error **err);
+
+/* Write a small value to a file that exists (procfs, sysfs, cgroupfs). */
+int util_write_file_at (int dirfd, const char *path, const char *data, size_t len, struct cfs_error **err);
+
+/* Monotonic time in nanoseconds. */
+uint64_t util_now_ns (void);
+
+/* RFC 3339 UTC timestamp with nanoseconds, as runc writes `created`. */
+int util_rfc3339_now (char *buf, size_t size);
+
+bool util_str_has_prefix (const char *s, const char *prefix);
+
+/* Make every inherited fd >= FROM close on exec. */
+int util_cloexec_from (int from);
+
+#endif
