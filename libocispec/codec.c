@@ -388,6 +388,12 @@ oci_decode (const struct oci_type *type, const char *json, size_t len, void **re
 
 /* ---------------------------------------------------------------- free */
 
+static bool
+kind_has_len (enum oci_kind k)
+{
+  return k == OCI_K_ARR_STR || k == OCI_K_ARR_U32 || k == OCI_K_ARR_OBJ || k == OCI_K_MAP_STR || k == OCI_K_MAP_OBJ;
+}
+
 static void
 free_strings (char **v, size_t n)
 {
@@ -410,7 +416,7 @@ oci_done (const struct oci_type *type, void *obj)
   for (i = 0; i < type->n_fields; i++)
     {
       const struct oci_field *f = &type->fields[i];
-      size_t n = f->aux ? *AT (obj, f->aux, size_t) : 0;
+      size_t n = kind_has_len (f->kind) ? *AT (obj, f->aux, size_t) : 0;
 
       switch (f->kind)
         {
@@ -527,7 +533,7 @@ field_present (const struct oci_field *f, const void *obj)
 static int
 encode_field (yajl_gen g, const struct oci_field *f, const void *obj)
 {
-  size_t n = f->aux ? *CAT (obj, f->aux, size_t) : 0;
+  size_t n = kind_has_len (f->kind) ? *CAT (obj, f->aux, size_t) : 0;
   const char *items = *CAT (obj, f->off, char *);
   size_t i;
 

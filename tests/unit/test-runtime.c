@@ -1,1 +1,188 @@
-int main(void){return 0;}
+/* Unit tests for the pure parts of libcfsrun: config validation (each error
+   names its field), plans, option and signal parsing, the error type.  */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "bundle.h"
+#include "caps.h"
+#include "error.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "signals.h"
+#include "state.h"
+#include "tap.h"
+
+#define BASE "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
+#define PROC "\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}"
+#define MNTNS "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}"
+
+/* bundle_parse must fail with CODE and a message containing TEXT. */
+static void
+config_fails (const char *json, enum cfs_code code, const char *text)
+{
+  struct cfs_bundle b;
+  struct cfs_error *e = NULL;
+  int r = bundle_parse (json, strlen (json), &b, &e);
+
+  ok (r < 0 && e != NULL, "config rejected: %s", text);
+  ok (e && e->code == code, "code is %s (got %s)", cfs_code_name (code), e ? cfs_code_name (e->code) : "none");
+  ok (e && e->msg && strstr (e->msg, text), "message has `%s` (got `%s`)", text, e && e->msg ? e->msg : "");
+  cfs_error_free (e);
+  bundle_done (&b);
+}
+
+static void
+test_config (void)
+{
+  struct cfs_bundle b;
+  struct cfs_error *e = NULL;
+  const char *good = "{" BASE "," PROC "," MNTNS "}";
+
+  ok (bundle_parse (good, strlen (good), &b, &e) == 0, "minimal config is valid");
+  ok (b.ns.clone_flags != 0 && b.ns.wanted[NS_MOUNT], "mount namespace planned");
+  bundle_done (&b);
+  cfs_error_free (e);
+
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\",7]}," MNTNS "}", CFS_E_CONFIG_INVALID,
+                "config.json: process.args[1]: expected string, got number");
+  config_fails ("{" BASE "," MNTNS "}", CFS_E_CONFIG_INVALID, "process: required");
+  config_fails ("{\"ociVersion\":\"2.0.0\"," PROC "," MNTNS "}", CFS_E_CONFIG_UNSUPPORTED, "ociVersion");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[]}," MNTNS "}", CFS_E_CONFIG_INVALID, "process.args");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"rel\",\"args\":[\"sh\"]}," MNTNS "}", CFS_E_CONFIG_INVALID,
+                "process.cwd");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"env\":[\"NOEQUALS\"]}," MNTNS "}",
+                CFS_E_CONFIG_INVALID, "process.env[0]");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"bogus\"}]}}",
+                CFS_E_CONFIG_INVALID, "linux.namespaces[1].type: unknown namespace type `bogus`");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\"}]}}",
+                CFS_E_CONFIG_INVALID, "listed twice");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}", CFS_E_CONFIG_UNSUPPORTED,
+                "mount namespace is required");
+  config_fails ("{" BASE "," PROC ",\"hostname\":\"h\"," MNTNS "}", CFS_E_CONFIG_INVALID, "hostname");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\","
+                "\"hard\":1,\"soft\":1}]}," MNTNS "}",
+                CFS_E_CONFIG_INVALID, "unknown rlimit `RLIMIT_BOGUS`");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+                "\"hard\":1,\"soft\":2}]}," MNTNS "}",
+                CFS_E_CONFIG_INVALID, "soft limit 2 is above hard limit 1");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"capabilities\":{\"bounding\":"
+                "[\"CAP_FLY\"]}}," MNTNS "}",
+                CFS_E_CONFIG_INVALID, "process.capabilities.bounding[0]: unknown capability `CAP_FLY`");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"x\","
+                "\"path\":\"/dev/x\"}]}}",
+                CFS_E_CONFIG_INVALID, "linux.devices[0].type: `x` is not a device type");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":["
+                "{\"containerID\":0,\"hostID\":1000,\"size\":10},{\"containerID\":5,\"hostID\":2000,\"size\":1}]}}",
+                CFS_E_CONFIG_INVALID, "linux.uidMappings[1] overlaps linux.uidMappings[0]");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"relative\"}]}}",
+                CFS_E_CONFIG_INVALID, "not an absolute path");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"oomScoreAdj\":5000}," MNTNS "}",
+                CFS_E_CONFIG_INVALID, "process.oomScoreAdj");
+}
+
+static void
+test_signals (void)
+{
+  struct
+  {
+    const char *text;
+    int sig;
+  } cases[] = { { "KILL", SIGKILL }, { "SIGKILL", SIGKILL }, { "sigterm", SIGTERM }, { "9", 9 },
+                { "HUP", SIGHUP },   { "RTMIN", SIGRTMIN },  { "RTMIN+2", SIGRTMIN + 2 }, { "SIGRTMAX-1", SIGRTMAX - 1 } };
+  const char *bad[] = { "SIGFOO", "0", "65", "-1", "", "RTMIN+99", "9x" };
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      int sig = 0;
+      ok (signals_parse (cases[i].text, &sig, NULL) == 0 && sig == cases[i].sig, "signal `%s` is %d", cases[i].text,
+          cases[i].sig);
+    }
+  for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      struct cfs_error *e = NULL;
+      int sig;
+      ok (signals_parse (bad[i], &sig, &e) < 0 && e && e->code == CFS_E_SIGNAL_INVALID, "signal `%s` is rejected",
+          bad[i]);
+      cfs_error_free (e);
+    }
+}
+
+static void
+test_mount_options (void)
+{
+  char *opts[] = { "nosuid", "ro", "noexec", "rw", "rbind", "rslave", "size=64k", "mode=755", "strictatime" };
+  struct mount_flags f;
+
+  ok (mounts_parse_options (opts, 9, "mounts[0].options", &f, NULL) == 0, "parse options");
+  ok ((f.set & MS_NOSUID) && (f.set & MS_NOEXEC), "nosuid, noexec set");
+  ok (!(f.set & MS_RDONLY), "a later rw clears an earlier ro");
+  ok (f.bind && f.recursive_bind, "rbind");
+  ok (f.propagation == (MS_SLAVE | MS_REC), "rslave propagation");
+  ok (f.set & MS_STRICTATIME, "strictatime");
+  is_str (f.data, "size=64k,mode=755", "filesystem data keeps order");
+  mounts_flags_done (&f);
+}
+
+static void
+test_ids (void)
+{
+  const char *good[] = { "a", "abc-123_x.y+z", "A" };
+  const char *bad[] = { "", ".", "..", "a/b", "a b", "x;y" };
+  size_t i;
+
+  for (i = 0; i < 3; i++)
+    ok (state_validate_id (good[i], NULL) == 0, "id `%s` accepted", good[i]);
+  for (i = 0; i < 6; i++)
+    {
+      struct cfs_error *e = NULL;
+      ok (state_validate_id (bad[i], &e) < 0 && e->code == CFS_E_ID_INVALID, "id `%s` rejected", bad[i]);
+      cfs_error_free (e);
+    }
+  {
+    char *longid = malloc (1100);
+    memset (longid, 'a', 1099);
+    longid[1099] = '\0';
+    ok (state_validate_id (longid, NULL) < 0, "a 1099-character id is rejected");
+    free (longid);
+  }
+}
+
+static void
+test_error_type (void)
+{
+  struct cfs_error *e = NULL, *back;
+  char *buf = NULL, *text;
+  size_t len;
+  int r = cfs_fail (&e, CFS_E_MOUNT, 2, "/mnt/x", "mount tmpfs on");
+
+  ok (r == -2, "cfs_fail returns -errno");
+  cfs_wrap (&e, "mounts[3]");
+  text = cfs_error_text (e);
+  is_str (text, "mounts[3]: mount tmpfs on `/mnt/x`: No such file or directory", "text carries context, path, errno");
+  ok (cfs_error_serialize (e, &buf, &len) == 0, "serialize");
+  back = cfs_error_deserialize (buf, len);
+  ok (back && back->code == CFS_E_MOUNT && back->errnum == 2 && strcmp (back->path, "/mnt/x") == 0
+          && strcmp (back->msg, e->msg) == 0,
+      "an error survives the trip from child to parent");
+  is_str (cfs_code_name (CFS_E_EXEC_CRLF_SHEBANG), "EXEC_CRLF_SHEBANG", "stable code names");
+  ok (cfs_fail (&e, CFS_E_USAGE, 0, NULL, "second") < 0 && strcmp (cfs_code_name (e->code), "MOUNT") == 0,
+      "the first error is kept");
+  free (text);
+  free (buf);
+  cfs_error_free (back);
+  cfs_error_free (e);
+}
+
+int
+main (void)
+{
+  test_config ();
+  test_signals ();
+  test_mount_options ();
+  test_ids ();
+  test_error_type ();
+  return tap_done ();
+}

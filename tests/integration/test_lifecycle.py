@@ -1,0 +1,223 @@
+"""The lifecycle of runtime.md, seen from outside: create, start, state,
+kill, delete, run, list, and the operations each state refuses."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from harness import CFSRUN, Skip, contains, eq
+
+
+def marker_config(env, marker_dir):
+    """A container whose program leaves a file in a host dir, then sleeps."""
+    c = env.config(["sh", "-c", "touch /out/started; exec sleep 60"])
+    c["mounts"].append({"destination": "/out", "type": "bind", "source": marker_dir, "options": ["rbind"]})
+    return c
+
+
+def test_create_start_kill_delete(env):
+    out = os.path.join(env.dir, "out")
+    os.mkdir(out)
+    cid = env.new_id()
+    b = env.bundle(marker_config(env, out))
+    r = env.cfs("create", "--bundle", b, cid)
+    eq(r.rc, 0, "create: %r" % r)
+    st = env.state(cid)
+    eq(st["status"], "created", "status after create")
+    eq(st["id"], cid, "id")
+    eq(st["bundle"], b, "bundle")
+    assert st["pid"] > 0 and os.path.exists("/proc/%d" % st["pid"]), st
+    assert st["ociVersion"].startswith("1."), st
+    assert not os.path.exists(os.path.join(out, "started")), "the program ran before start"
+    eq(env.cfs("start", cid).rc, 0, "start")
+    end = time.time() + 5
+    while not os.path.exists(os.path.join(out, "started")) and time.time() < end:
+        time.sleep(0.01)
+    assert os.path.exists(os.path.join(out, "started")), "the program did not run after start"
+    eq(env.state(cid)["status"], "running", "status after start")
+    r = env.cfs("start", cid)
+    assert r.rc != 0 and "not created" in r.err, "second start must fail: %r" % r
+    r = env.cfs("delete", cid)
+    assert r.rc != 0 and "not stopped" in r.err, "delete of a running container must fail: %r" % r
+    eq(env.state(cid)["status"], "running", "a refused delete has no effect")
+    eq(env.cfs("kill", cid, "KILL").rc, 0, "kill")
+    env.wait_status(cid, "stopped")
+    r = env.cfs("kill", cid)
+    assert r.rc != 0 and "stopped" in r.err, "kill of a stopped container must fail: %r" % r
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+    r = env.cfs("state", cid)
+    assert r.rc != 0 and "does not exist" in r.err, r
+
+
+def test_delete_of_created_fails_without_force(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["true"]))
+    eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
+    pid = env.state(cid)["pid"]
+    r = env.cfs("delete", cid)
+    assert r.rc != 0 and "created" in r.err, r
+    eq(env.cfs("delete", "--force", cid).rc, 0, "delete --force")
+    assert not os.path.exists("/proc/%d/cmdline" % pid) or open("/proc/%d/stat" % pid).read().split(") ")[1][0] in "ZX"
+    eq(env.cfs("delete", "--force", cid).rc, 0, "delete --force of a deleted container succeeds")
+
+
+def test_kill_default_signal_is_term(env):
+    cid = env.new_id()
+    c = env.config(["sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.05; done"])
+    b = env.bundle(c)
+    eq(env.cfs("run", "--detach", "--bundle", b, cid).rc, 0, "run -d")
+    time.sleep(0.2)
+    eq(env.cfs("kill", cid).rc, 0, "kill")
+    env.wait_status(cid, "stopped")
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+
+
+def test_kill_signal_forms(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["sleep", "60"]))
+    eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
+    eq(env.cfs("start", cid).rc, 0, "start")
+    for sig in ["SIGCONT", "cont", "18", "CONT"]:
+        eq(env.cfs("kill", cid, sig).rc, 0, "kill " + sig)
+    r = env.cfs("kill", cid, "SIGBOGUS")
+    assert r.rc != 0 and "unknown signal `SIGBOGUS`" in r.err, r
+    eq(env.state(cid)["status"], "running", "a bad signal has no effect")
+    eq(env.cfs("kill", cid, "9").rc, 0, "kill 9")
+    env.wait_status(cid, "stopped")
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+
+
+def test_run_exit_codes(env):
+    eq(env.run(["true"]).rc, 0, "true")
+    eq(env.run(["sh", "-c", "exit 7"]).rc, 7, "exit 7")
+
+
+
+def start_foreground(env, args):
+    """`cfsrun run` in the background of the test, waiting until it runs."""
+    cid = env.new_id()
+    b = env.bundle(env.config(args))
+    p = subprocess.Popen([CFSRUN, "--root", env.root, "run", "--bundle", b, cid], stdin=subprocess.DEVNULL)
+    end = time.time() + 10
+    while time.time() < end:
+        r = env.cfs("state", cid)
+        if r.rc == 0 and json.loads(r.out)["status"] == "running":
+            return cid, p
+        time.sleep(0.02)
+    p.kill()
+    raise AssertionError("container did not start")
+
+
+def test_run_killed_exit_code(env):
+    cid, p = start_foreground(env, ["sleep", "60"])
+    eq(env.cfs("kill", cid, "KILL").rc, 0, "kill")
+    eq(p.wait(timeout=10), 137, "exit code of a container killed by SIGKILL")
+
+
+def test_run_forwards_signals(env):
+    cid, p = start_foreground(env, ["sh", "-c", "trap 'exit 42' TERM; while true; do sleep 0.05; done"])
+    time.sleep(0.2)
+    p.send_signal(signal.SIGTERM)
+    eq(p.wait(timeout=10), 42, "SIGTERM to `cfsrun run` reaches the container")
+
+
+def test_run_removes_container(env):
+    r = env.run(["echo", "hi"])
+    eq(r.out, "hi\n", "output")
+    eq(os.listdir(env.root), [], "state root after run")
+
+
+def test_run_detach_then_delete(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["sleep", "60"]))
+    r = env.cfs("run", "-d", "--bundle", b, cid)
+    eq(r.rc, 0, "run -d: %r" % r)
+    eq(env.state(cid)["status"], "running", "status")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete -f")
+    eq(os.listdir(env.root), [], "state root")
+
+
+def test_pid_file(env):
+    cid = env.new_id()
+    pidfile = os.path.join(env.dir, "pid")
+    b = env.bundle(env.config(["sleep", "60"]))
+    eq(env.cfs("create", "--pid-file", pidfile, "--bundle", b, cid).rc, 0, "create")
+    eq(int(open(pidfile).read()), env.state(cid)["pid"], "pid file holds the container pid")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+
+
+def test_list(env):
+    ids = []
+    for _ in range(2):
+        cid = env.new_id()
+        ids.append(cid)
+        eq(env.cfs("create", "--bundle", env.bundle(env.config(["true"])), cid).rc, 0, "create")
+    r = env.cfs("list", "-q")
+    eq(r.out.split(), sorted(ids), "list -q")
+    r = env.cfs("list", "--format", "json")
+    items = json.loads(r.out)
+    eq(sorted(i["id"] for i in items), sorted(ids), "list json ids")
+    assert all(i["status"] == "created" and i["pid"] > 0 for i in items), items
+    r = env.cfs("list")
+    contains(r.out.splitlines()[0], "STATUS", "table header")
+    eq(len(r.out.splitlines()), 3, "table rows")
+    for cid in ids:
+        eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+    eq(env.cfs("list", "--format", "json").out.strip(), "[]", "empty list")
+
+
+def test_same_id_twice(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["sleep", "60"]))
+    eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
+    r = env.cfs("create", "--bundle", b, cid)
+    assert r.rc != 0 and "already exists" in r.err, r
+    eq(env.state(cid)["status"], "created", "the first container is untouched")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+
+
+def test_state_of_exited_container_is_stopped(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["true"]))
+    eq(env.cfs("run", "-d", "--bundle", b, cid).rc, 0, "run -d")
+    # The init may stay a zombie until PID 1 reaps it: that is stopped too.
+    st = env.wait_status(cid, "stopped")
+    eq(st["pid"], 0, "a stopped container reports pid 0")
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+
+
+def test_annotations_in_state(env):
+    cid = env.new_id()
+    c = env.config(["true"])
+    c["annotations"] = {"org.example.key": "value"}
+    eq(env.cfs("create", "--bundle", env.bundle(c), cid).rc, 0, "create")
+    eq(env.state(cid).get("annotations"), {"org.example.key": "value"}, "annotations")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+
+
+def test_spec(env):
+    d = os.path.join(env.dir, "specdir")
+    os.mkdir(d)
+    eq(env.cfs("spec", "--bundle", d).rc, 0, "spec")
+    c = json.load(open(os.path.join(d, "config.json")))
+    eq(c["process"]["args"], ["sh"], "default args")
+    assert c["process"]["terminal"] is True
+    assert {"type": "mount"} in c["linux"]["namespaces"]
+    r = env.cfs("spec", "--bundle", d)
+    assert r.rc != 0 and "will not overwrite" in r.err, r
+    d2 = os.path.join(env.dir, "specdir2")
+    os.mkdir(d2)
+    eq(env.cfs("spec", "--rootless", "--bundle", d2).rc, 0, "spec --rootless")
+    c = json.load(open(os.path.join(d2, "config.json")))
+    assert {"type": "user"} in c["linux"]["namespaces"], c["linux"]["namespaces"]
+    eq(c["linux"]["uidMappings"][0]["hostID"], os.geteuid(), "maps the caller")
+
+
+def test_trace_names_phases(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["true"]))
+    r = env.cfs("--trace", "run", "--bundle", b, cid)
+    eq(r.rc, 0, "run: %r" % r)
+    for phase in ["validate", "state", "clone", "mounts", "pivot", "process", "created"]:
+        contains(r.err, "phase " + phase, "trace")
