@@ -8,6 +8,8 @@
 
 #include "devices.h"
 #include "rlimits.h"
+#include "rootfs.h"
+#include "sysctl.h"
 #include "userns.h"
 #include "util.h"
 
@@ -59,7 +61,8 @@ static int
 check_uts (const struct cfs_bundle *c, struct cfs_error **err)
 {
   const struct oci_spec *s = c->spec;
-  bool new_uts = c->ns.wanted[NS_UTS] && c->ns.path[NS_UTS] == NULL;
+  /* A joined uts namespace is the container's too: runc allows it. */
+  bool new_uts = c->ns.wanted[NS_UTS];
 
   if (s->hostname && s->hostname[0] && !new_uts)
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "hostname",
@@ -67,20 +70,6 @@ check_uts (const struct cfs_bundle *c, struct cfs_error **err)
   if (s->domainname && s->domainname[0] && !new_uts)
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "domainname",
                      "config.json: domainname: setting it needs a new uts namespace in linux.namespaces");
-  return 0;
-}
-
-static int
-check_unsupported (const struct oci_spec *s, struct cfs_error **err)
-{
-  const struct oci_linux *lx = s->linux;
-
-  /* Refuse what is not implemented yet rather than run without it. */
-  if (s->process && s->process->terminal)
-    return 0; /* checked against --console-socket at create */
-  if (lx && lx->seccomp)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.seccomp",
-                     "config.json: linux.seccomp: seccomp filters are not supported by this build yet");
   return 0;
 }
 
@@ -103,7 +92,11 @@ bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_e
   if ((r = check_version (ret->spec, err)) < 0 || (r = check_process (ret->spec->process, err)) < 0
       || (r = check_mounts (ret->spec, err)) < 0 || (r = namespaces_plan (ret->spec->linux, &ret->ns, err)) < 0
       || (r = check_uts (ret, err)) < 0 || (r = devices_validate (ret->spec->linux, err)) < 0
-      || (r = userns_validate (ret->spec->linux, err)) < 0 || (r = check_unsupported (ret->spec, err)) < 0)
+      || (r = userns_validate (ret->spec->linux, err)) < 0
+      || (r = sysctl_validate (ret->spec->linux, &ret->ns, err)) < 0
+      || (r = rootfs_propagation (ret->spec->linux ? ret->spec->linux->rootfs_propagation : NULL, &(unsigned long){ 0 },
+                                  err)) < 0
+      || (r = seccomp_plan_build (ret->spec->linux ? ret->spec->linux->seccomp : NULL, &ret->seccomp, err)) < 0)
     return r < 0 && (*err)->msg && strncmp ((*err)->msg, "config.json", 11) != 0 ? cfs_wrap (err, "config.json") : r;
   if (ret->spec->process->capabilities)
     {
@@ -169,4 +162,5 @@ bundle_done (struct cfs_bundle *c)
   free (c->rootfs);
   c->bundle = c->rootfs = NULL;
   namespaces_plan_done (&c->ns);
+  c->seccomp = seccomp_plan_free (c->seccomp);
 }

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "namespaces.h"
 #include "oci-spec.h"
+#include "seccomp.h"
 
 struct cfs_bundle
 {
@@ -17,6 +18,7 @@ struct cfs_bundle
   struct ns_plan ns;
   struct caps_plan caps;
   bool has_caps;
+  struct seccomp_plan *seccomp; /* NULL: no filter */
 };
 
 int bundle_load (const char *bundle, struct cfs_bundle *ret, struct cfs_error **err);

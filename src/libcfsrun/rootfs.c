@@ -1,8 +1,6 @@
 #include "rootfs.h"
 
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -10,56 +8,29 @@
 #include "mounts.h"
 #include "util.h"
 
-/* Make the mount that holds ROOTFS private: the longest mount point in
-   /proc/self/mountinfo that is a proper prefix of it.  */
-static int
-make_parent_private (const char *rootfs, struct cfs_error **err)
+int
+rootfs_propagation (const char *propagation, unsigned long *ret, struct cfs_error **err)
 {
-  FILE *f = fopen ("/proc/self/mountinfo", "re");
-  char *line = NULL, best[4096] = "/";
-  size_t cap = 0, rl = strlen (rootfs);
-
-  if (f == NULL)
-    return cfs_fail (err, CFS_E_MOUNT, errno, "/proc/self/mountinfo", "read");
-  while (getline (&line, &cap, f) > 0)
-    {
-      char mnt[4096];
-      size_t ml;
-
-      if (sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-        continue;
-      ml = strlen (mnt);
-      if (ml < rl && ml > strlen (best) && strncmp (rootfs, mnt, ml) == 0 && rootfs[ml] == '/')
-        memcpy (best, mnt, ml + 1);
-    }
-  free (line);
-  fclose (f);
-  if (mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)
-    return cfs_fail (err, CFS_E_MOUNT, errno, best, "make the parent mount of the rootfs private");
+  *ret = 0;
+  if (propagation == NULL || propagation[0] == '\0')
+    return 0;
+  *ret = mounts_propagation_flag (propagation);
+  if (*ret == 0)
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.rootfsPropagation",
+                     "config.json: linux.rootfsPropagation: `%s` is not a propagation type", propagation);
   return 0;
 }
 
 int
-rootfs_prepare (const char *rootfs, const char *propagation, int *ret_rootfd, struct cfs_error **err)
+rootfs_prepare (const char *rootfs, int *ret_rootfd, struct cfs_error **err)
 {
-  unsigned long flag = MS_SLAVE | MS_REC;
   int fd;
 
-  if (propagation && propagation[0])
-    {
-      flag = mounts_propagation_flag (propagation);
-      if (flag == 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.rootfsPropagation",
-                         "linux.rootfsPropagation: `%s` is not a propagation type", propagation);
-    }
-  if (mount (NULL, "/", NULL, flag, NULL) < 0)
-    return cfs_fail (err, CFS_E_MOUNT, errno, "/", "set root propagation of the mount namespace");
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, "/", "make the mount namespace a slave of the host's");
   /* pivot_root needs the new root to be a mount point. */
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return cfs_fail (err, CFS_E_MOUNT, errno, rootfs, "bind mount the rootfs onto itself");
-  /* pivot_root refuses a new root whose parent mount is shared. */
-  if ((flag & MS_SHARED) && make_parent_private (rootfs, err) < 0)
-    return -EINVAL;
   fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return cfs_fail (err, CFS_E_MOUNT, errno, rootfs, "open the rootfs");
@@ -99,14 +70,21 @@ do_chroot (int rootfd, const char *rootfs, struct cfs_error **err)
 }
 
 int
-rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, struct cfs_error **err)
+rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, const char *propagation, struct cfs_error **err)
 {
-  int r = no_pivot ? do_chroot (rootfd, rootfs, err) : do_pivot (rootfd, rootfs, err);
+  unsigned long flag;
+  int r = rootfs_propagation (propagation, &flag, err);
 
+  if (r < 0)
+    return r;
+  r = no_pivot ? do_chroot (rootfd, rootfs, err) : do_pivot (rootfd, rootfs, err);
   if (r < 0)
     return r;
   if (chdir ("/") < 0)
     return cfs_fail (err, CFS_E_PIVOT_ROOT, errno, "/", "enter the new root");
+  /* Applied only now: a shared root cannot be pivoted into. */
+  if (flag && mount (NULL, "/", NULL, flag, NULL) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, "/", "linux.rootfsPropagation: set `%s` on", propagation);
   return 0;
 }
 

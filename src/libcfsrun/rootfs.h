@@ -8,13 +8,17 @@
 #include "error.h"
 #include "oci-spec.h"
 
-/* Set the propagation of / in the new mount namespace (rslave by default,
-   as runc does, so nothing mounted in the container reaches the host), then
-   bind the rootfs onto itself and return an O_PATH fd of that mount.  */
-int rootfs_prepare (const char *rootfs, const char *propagation, int *ret_rootfd, struct cfs_error **err);
+/* Make / rslave in the new mount namespace, so nothing mounted in the
+   container reaches the host, then bind the rootfs onto itself and return
+   an O_PATH fd of that mount.  */
+int rootfs_prepare (const char *rootfs, int *ret_rootfd, struct cfs_error **err);
 
-/* Make the rootfs the root of the mount namespace and detach the old root. */
-int rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, struct cfs_error **err);
+/* Pure: linux.rootfsPropagation to MS_* (0 when absent). */
+int rootfs_propagation (const char *propagation, unsigned long *ret, struct cfs_error **err);
+
+/* Make the rootfs the root of the mount namespace, detach the old root, and
+   give / the propagation linux.rootfsPropagation asks for.  */
+int rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, const char *propagation, struct cfs_error **err);
 
 /* root.readonly: remount / read-only, after pivot. */
 int rootfs_make_readonly (struct cfs_error **err);

@@ -13,17 +13,18 @@
  *   oom         oom_score_adj              rootfs      propagation, bind rootfs
  *                                          mounts      config.json mounts in order
  *                                          devices     default + linux.devices
+ *                                          sysctl      linux.sysctl via /proc/sys
  *                                          masks       maskedPaths, readonlyPaths
  *                                          pivot       pivot_root, detach old root
  *                                          readonly    root.readonly
  *                                          uts         hostname, domainname
- *                                          process     rlimits, caps, user, cwd,
- *                                                      find the executable
+ *                                          process     rlimits, caps, seccomp (no
+ *                                                      NNP), user, cwd, find exec
  *   child       ◀──────────────────────── SYNC_CHILD_READY (or the error)
  *   created     record "created", pid file ─▶ SYNC_CREATED
  *   (create exits)                         wait        accept() on start.sock
  *
- *   cfsrun start: connect to start.sock ──▶            send 'S', exec
+ *   cfsrun start: connect to start.sock ──▶ fds, seccomp (NNP), exec
  *                 EOF = exec done (socket is close-on-exec); bytes = the error
  *
  * Each phase is one call into the file that owns it, run through PHASE(),
@@ -56,6 +57,7 @@
 #include "rootfs.h"
 #include "state.h"
 #include "sync.h"
+#include "sysctl.h"
 #include "userns.h"
 #include "util.h"
 
@@ -110,16 +112,21 @@ child_join (struct start_ctx *c, struct cfs_error **err)
   if (r < 0)
     return r;
   if (c->cfg.ns.clone_flags & CLONE_NEWUSER)
-    return sync_wait (c->sync[1], SYNC_IDMAPS_DONE, "cfsrun create", err);
+    r = sync_wait (c->sync[1], SYNC_IDMAPS_DONE, "cfsrun create", err);
+  if (r < 0 || !c->cfg.ns.wanted[NS_USER])
+    return r;
+  /* Become root of the user namespace: until then we are the host's uid,
+     which the mapping may not cover, and files we make would be unowned. */
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, "linux.uidMappings",
+                     "become root in the user namespace (is container id 0 mapped?), from");
   return 0;
 }
 
 static int
 child_rootfs (struct start_ctx *c, struct cfs_error **err)
 {
-  const struct oci_linux *lx = c->cfg.spec->linux;
-
-  return rootfs_prepare (c->cfg.rootfs, lx ? lx->rootfs_propagation : NULL, &c->container_rootfd, err);
+  return rootfs_prepare (c->cfg.rootfs, &c->container_rootfd, err);
 }
 
 static int
@@ -149,6 +156,12 @@ child_devices (struct start_ctx *c, struct cfs_error **err)
 }
 
 static int
+child_sysctl (struct start_ctx *c, struct cfs_error **err)
+{
+  return sysctl_apply (c->container_rootfd, c->cfg.spec->linux, err);
+}
+
+static int
 child_masks (struct start_ctx *c, struct cfs_error **err)
 {
   return mounts_mask_paths (c->container_rootfd, c->cfg.spec->linux, err);
@@ -157,7 +170,8 @@ child_masks (struct start_ctx *c, struct cfs_error **err)
 static int
 child_pivot (struct start_ctx *c, struct cfs_error **err)
 {
-  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot, err);
+  const struct oci_linux *lx = c->cfg.spec->linux;
+  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot, lx ? lx->rootfs_propagation : NULL, err);
 
   closep (&c->container_rootfd);
   c->container_rootfd = -1;
@@ -195,6 +209,10 @@ child_process (struct start_ctx *c, struct cfs_error **err)
   if ((r = rlimits_apply (p, err)) < 0)
     return r;
   if (c->cfg.has_caps && (r = caps_apply_bounding (&c->cfg.caps, err)) < 0)
+    return r;
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+     while we still have it, as runc does.  With it, load at the very end. */
+  if (!p->no_new_privileges && (r = seccomp_plan_load (c->cfg.seccomp, err)) < 0)
     return r;
   if ((r = process_set_user (p, err)) < 0)
     return r;
@@ -245,6 +263,15 @@ child_fds (struct start_ctx *c, struct cfs_error **err)
   return 0;
 }
 
+/* The last step before exec, so the runtime's own set-up is not filtered. */
+static int
+child_seccomp (struct start_ctx *c, struct cfs_error **err)
+{
+  if (c->cfg.spec->process->no_new_privileges)
+    return seccomp_plan_load (c->cfg.seccomp, err);
+  return 0;
+}
+
 static void
 child_reset_signals (void)
 {
@@ -283,6 +310,7 @@ child_main (struct start_ctx *c)
   if (PHASE ("child", "join", child_join (c, err)) < 0 || PHASE ("child", "rootfs", child_rootfs (c, err)) < 0
       || PHASE ("child", "mounts", child_mounts (c, err)) < 0
       || PHASE ("child", "devices", child_devices (c, err)) < 0
+      || PHASE ("child", "sysctl", child_sysctl (c, err)) < 0
       || PHASE ("child", "masks", child_masks (c, err)) < 0 || PHASE ("child", "pivot", child_pivot (c, err)) < 0
       || PHASE ("child", "readonly", child_readonly (c, err)) < 0 || PHASE ("child", "uts", child_uts (c, err)) < 0
       || PHASE ("child", "process", child_process (c, err)) < 0)
@@ -293,7 +321,7 @@ child_main (struct start_ctx *c)
   if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
     _exit (1);
   /* From here errors go to `cfsrun start`, over its connection. */
-  if (PHASE ("child", "fds", child_fds (c, err)) < 0)
+  if (PHASE ("child", "fds", child_fds (c, err)) < 0 || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
     child_fail (conn, e);
   process_exec (c->cfg.spec->process, c->exec_path, err);
   child_fail (conn, e);

@@ -42,6 +42,7 @@ class Env:
 
     def __init__(self, base, rootfs):
         self.dir = tempfile.mkdtemp(prefix="t-", dir=base)
+        os.chmod(self.dir, 0o755)  # reachable by mapped users in a user namespace
         self.root = os.path.join(self.dir, "state")
         self.rootfs = rootfs
         self.ids = []
@@ -152,6 +153,7 @@ def main():
         print("1..0 # SKIP integration tests need root")
         return 0
     base = tempfile.mkdtemp(prefix="cfsrun-itest-")
+    os.chmod(base, 0o755)
     rootfs = make_base(base)
     here = os.path.dirname(os.path.abspath(__file__))
     only = sys.argv[1:]
