@@ -221,3 +221,92 @@ def test_trace_names_phases(env):
     eq(r.rc, 0, "run: %r" % r)
     for phase in ["validate", "state", "clone", "mounts", "pivot", "process", "created"]:
         contains(r.err, "phase " + phase, "trace")
+
+
+def test_recycled_pid_is_not_the_container(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["sleep", "60"]))
+    eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
+    path = os.path.join(env.root, cid, "state.json")
+    rec = json.load(open(path))
+    # Point the record at a live process that is not the container, as a
+    # recycled pid would: the start time (in clock ticks) gives it away.
+    time.sleep(0.1)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    real = rec["pid"]
+    rec["pid"] = sleeper.pid
+    json.dump(rec, open(path, "w"))
+    try:
+        eq(env.state(cid)["status"], "stopped", "a pid with another start time is not the container")
+        r = env.cfs("kill", cid, "KILL")
+        assert r.rc != 0, "kill must refuse: %r" % r
+        assert sleeper.poll() is None, "the unrelated process was signalled"
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        os.kill(real, signal.SIGKILL)
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+
+
+def test_concurrent_creates_of_one_id(env):
+    cid = env.new_id()
+    b = env.bundle(env.config(["sleep", "60"]))
+    files = [open(os.path.join(env.dir, "err%d" % i), "w+") for i in range(6)]
+    # stderr to files: the winner's container process keeps it open
+    procs = [subprocess.Popen([CFSRUN, "--root", env.root, "create", "--bundle", b, cid], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=f) for f in files]
+    rcs = [p.wait(timeout=30) for p in procs]
+    errs = []
+    for f in files:
+        f.seek(0)
+        errs.append(f.read())
+        f.close()
+    eq(rcs.count(0), 1, "exactly one create wins: %r" % errs)
+    assert all("already exists" in e for rc, e in zip(rcs, errs) if rc != 0), errs
+    eq(env.state(cid)["status"], "created", "the winner is intact")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+
+
+def test_concurrent_deletes(env):
+    cid = env.new_id()
+    eq(env.cfs("create", "--bundle", env.bundle(env.config(["sleep", "60"])), cid).rc, 0, "create")
+    procs = [subprocess.Popen([CFSRUN, "--root", env.root, "delete", "-f", cid], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(4)]
+    rcs = [p.wait(timeout=30) for p in procs]
+    eq(rcs, [0, 0, 0, 0], "delete --force is safe to run at once")
+    eq(os.listdir(env.root), [], "state root")
+
+
+def test_preserve_fds(env):
+    c = env.config(["sh", "-c", "ls /proc/self/fd; cat <&3"])
+    b = env.bundle(c)
+    r_fd, w_fd = os.pipe()
+    os.write(w_fd, b"through fd 3\n")
+    os.close(w_fd)
+    if r_fd != 3:
+        os.dup2(r_fd, 3)
+        os.close(r_fd)
+    try:
+        p = subprocess.run([CFSRUN, "--root", env.root, "run", "--preserve-fds", "1", "--bundle", b, env.new_id()],
+                           capture_output=True, text=True, pass_fds=(3,), timeout=30, stdin=subprocess.DEVNULL)
+    finally:
+        os.close(3)
+    eq(p.returncode, 0, "run: %s" % p.stderr)
+    contains(p.stdout, "through fd 3", "fd 3 reaches the container")
+
+
+def test_no_pivot(env):
+    r = env.cfs("run", "--no-pivot", "--bundle", env.bundle(env.config(["sh", "-c", "ls /bin/busybox; echo $$"])),
+                env.new_id())
+    eq(r.rc, 0, "run --no-pivot: %r" % r)
+    eq(r.out.split(), ["/bin/busybox", "1"], "inside the rootfs")
+
+
+def test_time_and_cgroup_namespaces(env):
+    c = env.config(["sh", "-c", "readlink /proc/self/ns/time; readlink /proc/self/ns/cgroup; cat /proc/self/cgroup"])
+    c["linux"]["namespaces"].append({"type": "time"})
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    lines = r.out.splitlines()
+    assert lines and lines[0] != os.readlink("/proc/self/ns/time"), "new time namespace: %r" % r
+    assert lines[1] != os.readlink("/proc/self/ns/cgroup"), "new cgroup namespace"
+    assert all(l.endswith(":/") for l in lines[2:]), "cgroup paths are rooted at the container's: %r" % lines
