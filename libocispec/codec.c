@@ -11,8 +11,8 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#define AT(obj, off, T) ((T *) ((char *) (obj) + (off)))
-#define CAT(obj, off, T) ((const T *) ((const char *) (obj) + (off)))
+#define AT(obj, off, T)  ((T *)((char *)(obj) + (off)))
+#define CAT(obj, off, T) ((const T *)((const char *)(obj) + (off)))
 
 void
 oci_parse_error_done (struct oci_parse_error *e)
@@ -40,7 +40,7 @@ path_push_key (struct path *p, const char *key)
   int n = snprintf (p->buf + p->len, sizeof p->buf - p->len, "%s%s", p->len ? "." : "", key);
 
   if (n > 0)
-    p->len = p->len + (size_t) n < sizeof p->buf ? p->len + (size_t) n : sizeof p->buf - 1;
+    p->len = p->len + (size_t)n < sizeof p->buf ? p->len + (size_t)n : sizeof p->buf - 1;
   return old;
 }
 
@@ -51,7 +51,7 @@ path_push_index (struct path *p, size_t i)
   int n = snprintf (p->buf + p->len, sizeof p->buf - p->len, "[%zu]", i);
 
   if (n > 0)
-    p->len = p->len + (size_t) n < sizeof p->buf ? p->len + (size_t) n : sizeof p->buf - 1;
+    p->len = p->len + (size_t)n < sizeof p->buf ? p->len + (size_t)n : sizeof p->buf - 1;
   return old;
 }
 
@@ -144,18 +144,18 @@ decode_integer (struct decoder *d, yajl_val v, bool is_signed, int64_t min, uint
     uv = strtoull (text, &end, 10);
   if (end == text || *end != '\0')
     return fail (d, "expected %s, got non-integer number %s", name, text);
-  if (errno == ERANGE || (is_signed && (sv < min || sv > (int64_t) max)) || (!is_signed && uv > max))
+  if (errno == ERANGE || (is_signed && (sv < min || sv > (int64_t)max)) || (!is_signed && uv > max))
     return fail (d, "value %s out of range for %s", text, name);
   if (width == 2)
-    *(uint16_t *) ret = (uint16_t) uv;
+    *(uint16_t *)ret = (uint16_t)uv;
   else if (width == 4 && is_signed)
-    *(int32_t *) ret = (int32_t) sv;
+    *(int32_t *)ret = (int32_t)sv;
   else if (width == 4)
-    *(uint32_t *) ret = (uint32_t) uv;
+    *(uint32_t *)ret = (uint32_t)uv;
   else if (is_signed)
-    *(int64_t *) ret = sv;
+    *(int64_t *)ret = sv;
   else
-    *(uint64_t *) ret = uv;
+    *(uint64_t *)ret = uv;
   return 0;
 }
 
@@ -169,7 +169,7 @@ decode_scalar (struct decoder *d, enum oci_kind kind, yajl_val v, void *ret)
     case OCI_K_BOOL:
       if (expect (d, v, YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v), "boolean") < 0)
         return -1;
-      *(bool *) ret = YAJL_IS_TRUE (v);
+      *(bool *)ret = YAJL_IS_TRUE (v);
       return 0;
     case OCI_K_I32:
       return decode_integer (d, v, true, INT32_MIN, INT32_MAX, "int32", ret, 4);
@@ -182,7 +182,7 @@ decode_scalar (struct decoder *d, enum oci_kind kind, yajl_val v, void *ret)
     case OCI_K_U64:
       return decode_integer (d, v, false, 0, UINT64_MAX, "uint64", ret, 8);
     default:
-      return fail (d, "internal error: kind %d is not a scalar", (int) kind);
+      return fail (d, "internal error: kind %d is not a scalar", (int)kind);
     }
 }
 
@@ -198,7 +198,9 @@ decode_array (struct decoder *d, const struct oci_field *f, yajl_val v, void *ob
   if (expect (d, v, YAJL_IS_ARRAY (v), "array") < 0)
     return -1;
   n = v->u.array.len;
-  elem = f->kind == OCI_K_ARR_STR ? sizeof (char *) : f->kind == OCI_K_ARR_U32 ? sizeof (uint32_t) : f->type->size;
+  elem = f->kind == OCI_K_ARR_STR   ? sizeof (char *)
+         : f->kind == OCI_K_ARR_U32 ? sizeof (uint32_t)
+                                    : f->type->size;
   /* One spare element: string arrays end with NULL, as execve wants. */
   items = calloc (n + 1, elem);
   if (items == NULL)
@@ -212,7 +214,7 @@ decode_array (struct decoder *d, const struct oci_field *f, yajl_val v, void *ob
       int r;
 
       if (f->kind == OCI_K_ARR_STR)
-        r = decode_string (d, item, (char **) (items + i * elem));
+        r = decode_string (d, item, (char **)(items + i * elem));
       else if (f->kind == OCI_K_ARR_U32)
         r = decode_scalar (d, OCI_K_U32, item, items + i * elem);
       else
@@ -254,7 +256,7 @@ decode_map (struct decoder *d, const struct oci_field *f, yajl_val v, void *obj)
       if (keys[i] == NULL)
         return fail (d, "out of memory");
       if (f->kind == OCI_K_MAP_STR)
-        r = decode_string (d, v->u.object.values[i], (char **) (values + i * elem));
+        r = decode_string (d, v->u.object.values[i], (char **)(values + i * elem));
       else
         r = decode_object (d, f->type, v->u.object.values[i], values + i * elem);
       if (r < 0)
@@ -341,7 +343,8 @@ decode_object (struct decoder *d, const struct oci_type *type, yajl_val v, void 
 }
 
 int
-oci_decode (const struct oci_type *type, const char *json, size_t len, void **ret, struct oci_parse_error *ret_err)
+oci_decode (const struct oci_type *type, const char *json, size_t len, void **ret,
+            struct oci_parse_error *ret_err)
 {
   char errbuf[256] = "";
   char *text;
@@ -391,7 +394,8 @@ oci_decode (const struct oci_type *type, const char *json, size_t len, void **re
 static bool
 kind_has_len (enum oci_kind k)
 {
-  return k == OCI_K_ARR_STR || k == OCI_K_ARR_U32 || k == OCI_K_ARR_OBJ || k == OCI_K_MAP_STR || k == OCI_K_MAP_OBJ;
+  return k == OCI_K_ARR_STR || k == OCI_K_ARR_U32 || k == OCI_K_ARR_OBJ || k == OCI_K_MAP_STR
+         || k == OCI_K_MAP_OBJ;
 }
 
 static void
@@ -476,7 +480,7 @@ gen_ok (yajl_gen_status s)
 static int
 gen_string (yajl_gen g, const char *s)
 {
-  return gen_ok (yajl_gen_string (g, (const unsigned char *) s, strlen (s)));
+  return gen_ok (yajl_gen_string (g, (const unsigned char *)s, strlen (s)));
 }
 
 static int
@@ -485,7 +489,7 @@ gen_uint (yajl_gen g, uint64_t v)
   char buf[32];
   int n = snprintf (buf, sizeof buf, "%" PRIu64, v);
 
-  return gen_ok (yajl_gen_number (g, buf, (size_t) n));
+  return gen_ok (yajl_gen_number (g, buf, (size_t)n));
 }
 
 static int encode_object (yajl_gen g, const struct oci_type *type, const void *obj);
@@ -496,17 +500,17 @@ encode_scalar (yajl_gen g, enum oci_kind kind, const void *p)
   switch (kind)
     {
     case OCI_K_BOOL:
-      return gen_ok (yajl_gen_bool (g, *(const bool *) p));
+      return gen_ok (yajl_gen_bool (g, *(const bool *)p));
     case OCI_K_I32:
-      return gen_ok (yajl_gen_integer (g, *(const int32_t *) p));
+      return gen_ok (yajl_gen_integer (g, *(const int32_t *)p));
     case OCI_K_U16:
-      return gen_uint (g, *(const uint16_t *) p);
+      return gen_uint (g, *(const uint16_t *)p);
     case OCI_K_U32:
-      return gen_uint (g, *(const uint32_t *) p);
+      return gen_uint (g, *(const uint32_t *)p);
     case OCI_K_I64:
-      return gen_ok (yajl_gen_integer (g, *(const int64_t *) p));
+      return gen_ok (yajl_gen_integer (g, *(const int64_t *)p));
     case OCI_K_U64:
-      return gen_uint (g, *(const uint64_t *) p);
+      return gen_uint (g, *(const uint64_t *)p);
     default:
       return -1;
     }
@@ -550,8 +554,8 @@ encode_field (yajl_gen g, const struct oci_field *f, const void *obj)
         return -1;
       for (i = 0; i < n; i++)
         {
-          int r = f->kind == OCI_K_ARR_STR   ? gen_string (g, ((char *const *) items)[i])
-                  : f->kind == OCI_K_ARR_U32 ? gen_uint (g, ((const uint32_t *) items)[i])
+          int r = f->kind == OCI_K_ARR_STR   ? gen_string (g, ((char *const *)items)[i])
+                  : f->kind == OCI_K_ARR_U32 ? gen_uint (g, ((const uint32_t *)items)[i])
                                              : encode_object (g, f->type, items + i * f->type->size);
           if (r < 0)
             return -1;
@@ -560,7 +564,7 @@ encode_field (yajl_gen g, const struct oci_field *f, const void *obj)
     case OCI_K_MAP_STR:
     case OCI_K_MAP_OBJ:
       {
-        char *const *keys = *(char **const *) ((const char *) obj + f->aux2);
+        char *const *keys = *(char **const *)((const char *)obj + f->aux2);
 
         if (gen_ok (yajl_gen_map_open (g)) < 0)
           return -1;
@@ -569,7 +573,7 @@ encode_field (yajl_gen g, const struct oci_field *f, const void *obj)
             int r = gen_string (g, keys[i]);
 
             if (r == 0)
-              r = f->kind == OCI_K_MAP_STR ? gen_string (g, ((char *const *) items)[i])
+              r = f->kind == OCI_K_MAP_STR ? gen_string (g, ((char *const *)items)[i])
                                            : encode_object (g, f->type, items + i * f->type->size);
             if (r < 0)
               return -1;

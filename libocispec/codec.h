@@ -47,9 +47,9 @@ struct oci_field
   const char *json;
   enum oci_kind kind;
   unsigned flags;
-  size_t off;  /* value, pointer, or map values */
-  size_t aux;  /* has_ flag (scalars) or _len (arrays, maps) */
-  size_t aux2; /* _keys (maps) */
+  size_t off;                  /* value, pointer, or map values */
+  size_t aux;                  /* has_ flag (scalars) or _len (arrays, maps) */
+  size_t aux2;                 /* _keys (maps) */
   const struct oci_type *type; /* element type of OBJ, ARR_OBJ, MAP_OBJ */
 };
 
@@ -87,19 +87,43 @@ void oci_done (const struct oci_type *type, void *obj);
 
 /* ---- X-macro machinery: members ---- */
 #define OCI_MEMBER(S, kind, name, json, ctype, flags) OCI_MEMBER_##kind (name, ctype)
-#define OCI_MEMBER_STR(n, t) char *n;
-#define OCI_MEMBER_BOOL(n, t) bool n; bool has_##n;
-#define OCI_MEMBER_I32(n, t) int32_t n; bool has_##n;
-#define OCI_MEMBER_U16(n, t) uint16_t n; bool has_##n;
-#define OCI_MEMBER_U32(n, t) uint32_t n; bool has_##n;
-#define OCI_MEMBER_I64(n, t) int64_t n; bool has_##n;
-#define OCI_MEMBER_U64(n, t) uint64_t n; bool has_##n;
+#define OCI_MEMBER_STR(n, t)                          char *n;
+#define OCI_MEMBER_BOOL(n, t)                                                                                \
+  bool n;                                                                                                    \
+  bool has_##n;
+#define OCI_MEMBER_I32(n, t)                                                                                 \
+  int32_t n;                                                                                                 \
+  bool has_##n;
+#define OCI_MEMBER_U16(n, t)                                                                                 \
+  uint16_t n;                                                                                                \
+  bool has_##n;
+#define OCI_MEMBER_U32(n, t)                                                                                 \
+  uint32_t n;                                                                                                \
+  bool has_##n;
+#define OCI_MEMBER_I64(n, t)                                                                                 \
+  int64_t n;                                                                                                 \
+  bool has_##n;
+#define OCI_MEMBER_U64(n, t)                                                                                 \
+  uint64_t n;                                                                                                \
+  bool has_##n;
 #define OCI_MEMBER_OBJ(n, t) struct t *n;
-#define OCI_MEMBER_ARR_STR(n, t) char **n; size_t n##_len;
-#define OCI_MEMBER_ARR_U32(n, t) uint32_t *n; size_t n##_len;
-#define OCI_MEMBER_ARR_OBJ(n, t) struct t *n; size_t n##_len;
-#define OCI_MEMBER_MAP_STR(n, t) char **n##_keys; char **n; size_t n##_len;
-#define OCI_MEMBER_MAP_OBJ(n, t) char **n##_keys; struct t *n; size_t n##_len;
+#define OCI_MEMBER_ARR_STR(n, t)                                                                             \
+  char **n;                                                                                                  \
+  size_t n##_len;
+#define OCI_MEMBER_ARR_U32(n, t)                                                                             \
+  uint32_t *n;                                                                                               \
+  size_t n##_len;
+#define OCI_MEMBER_ARR_OBJ(n, t)                                                                             \
+  struct t *n;                                                                                               \
+  size_t n##_len;
+#define OCI_MEMBER_MAP_STR(n, t)                                                                             \
+  char **n##_keys;                                                                                           \
+  char **n;                                                                                                  \
+  size_t n##_len;
+#define OCI_MEMBER_MAP_OBJ(n, t)                                                                             \
+  char **n##_keys;                                                                                           \
+  struct t *n;                                                                                               \
+  size_t n##_len;
 
 #define OCI_DECLARE_STRUCT(t)                                                                                \
   struct t                                                                                                   \
@@ -110,52 +134,52 @@ void oci_done (const struct oci_type *type, void *obj);
 
 /* ---- X-macro machinery: field tables ---- */
 #define OCI_OFF_SCALAR(S, n) offsetof (struct S, has_##n)
-#define OCI_AUX_STR(S, n) 0
-#define OCI_AUX_BOOL OCI_OFF_SCALAR
-#define OCI_AUX_I32 OCI_OFF_SCALAR
-#define OCI_AUX_U16 OCI_OFF_SCALAR
-#define OCI_AUX_U32 OCI_OFF_SCALAR
-#define OCI_AUX_I64 OCI_OFF_SCALAR
-#define OCI_AUX_U64 OCI_OFF_SCALAR
-#define OCI_AUX_OBJ(S, n) 0
-#define OCI_AUX_LEN(S, n) offsetof (struct S, n##_len)
-#define OCI_AUX_ARR_STR OCI_AUX_LEN
-#define OCI_AUX_ARR_U32 OCI_AUX_LEN
-#define OCI_AUX_ARR_OBJ OCI_AUX_LEN
-#define OCI_AUX_MAP_STR OCI_AUX_LEN
-#define OCI_AUX_MAP_OBJ OCI_AUX_LEN
-#define OCI_KEYS_NONE(S, n) 0
-#define OCI_KEYS_MAP(S, n) offsetof (struct S, n##_keys)
-#define OCI_KEYS_STR OCI_KEYS_NONE
-#define OCI_KEYS_BOOL OCI_KEYS_NONE
-#define OCI_KEYS_I32 OCI_KEYS_NONE
-#define OCI_KEYS_U16 OCI_KEYS_NONE
-#define OCI_KEYS_U32 OCI_KEYS_NONE
-#define OCI_KEYS_I64 OCI_KEYS_NONE
-#define OCI_KEYS_U64 OCI_KEYS_NONE
-#define OCI_KEYS_OBJ OCI_KEYS_NONE
-#define OCI_KEYS_ARR_STR OCI_KEYS_NONE
-#define OCI_KEYS_ARR_U32 OCI_KEYS_NONE
-#define OCI_KEYS_ARR_OBJ OCI_KEYS_NONE
-#define OCI_KEYS_MAP_STR OCI_KEYS_MAP
-#define OCI_KEYS_MAP_OBJ OCI_KEYS_MAP
-#define OCI_TREF_NONE(t) NULL
-#define OCI_TREF_TYPE(t) &t##_type
-#define OCI_TREF_STR OCI_TREF_NONE
-#define OCI_TREF_BOOL OCI_TREF_NONE
-#define OCI_TREF_I32 OCI_TREF_NONE
-#define OCI_TREF_U16 OCI_TREF_NONE
-#define OCI_TREF_U32 OCI_TREF_NONE
-#define OCI_TREF_I64 OCI_TREF_NONE
-#define OCI_TREF_U64 OCI_TREF_NONE
-#define OCI_TREF_OBJ OCI_TREF_TYPE
-#define OCI_TREF_ARR_STR OCI_TREF_NONE
-#define OCI_TREF_ARR_U32 OCI_TREF_NONE
-#define OCI_TREF_ARR_OBJ OCI_TREF_TYPE
-#define OCI_TREF_MAP_STR OCI_TREF_NONE
-#define OCI_TREF_MAP_OBJ OCI_TREF_TYPE
+#define OCI_AUX_STR(S, n)    0
+#define OCI_AUX_BOOL         OCI_OFF_SCALAR
+#define OCI_AUX_I32          OCI_OFF_SCALAR
+#define OCI_AUX_U16          OCI_OFF_SCALAR
+#define OCI_AUX_U32          OCI_OFF_SCALAR
+#define OCI_AUX_I64          OCI_OFF_SCALAR
+#define OCI_AUX_U64          OCI_OFF_SCALAR
+#define OCI_AUX_OBJ(S, n)    0
+#define OCI_AUX_LEN(S, n)    offsetof (struct S, n##_len)
+#define OCI_AUX_ARR_STR      OCI_AUX_LEN
+#define OCI_AUX_ARR_U32      OCI_AUX_LEN
+#define OCI_AUX_ARR_OBJ      OCI_AUX_LEN
+#define OCI_AUX_MAP_STR      OCI_AUX_LEN
+#define OCI_AUX_MAP_OBJ      OCI_AUX_LEN
+#define OCI_KEYS_NONE(S, n)  0
+#define OCI_KEYS_MAP(S, n)   offsetof (struct S, n##_keys)
+#define OCI_KEYS_STR         OCI_KEYS_NONE
+#define OCI_KEYS_BOOL        OCI_KEYS_NONE
+#define OCI_KEYS_I32         OCI_KEYS_NONE
+#define OCI_KEYS_U16         OCI_KEYS_NONE
+#define OCI_KEYS_U32         OCI_KEYS_NONE
+#define OCI_KEYS_I64         OCI_KEYS_NONE
+#define OCI_KEYS_U64         OCI_KEYS_NONE
+#define OCI_KEYS_OBJ         OCI_KEYS_NONE
+#define OCI_KEYS_ARR_STR     OCI_KEYS_NONE
+#define OCI_KEYS_ARR_U32     OCI_KEYS_NONE
+#define OCI_KEYS_ARR_OBJ     OCI_KEYS_NONE
+#define OCI_KEYS_MAP_STR     OCI_KEYS_MAP
+#define OCI_KEYS_MAP_OBJ     OCI_KEYS_MAP
+#define OCI_TREF_NONE(t)     NULL
+#define OCI_TREF_TYPE(t)     &t##_type
+#define OCI_TREF_STR         OCI_TREF_NONE
+#define OCI_TREF_BOOL        OCI_TREF_NONE
+#define OCI_TREF_I32         OCI_TREF_NONE
+#define OCI_TREF_U16         OCI_TREF_NONE
+#define OCI_TREF_U32         OCI_TREF_NONE
+#define OCI_TREF_I64         OCI_TREF_NONE
+#define OCI_TREF_U64         OCI_TREF_NONE
+#define OCI_TREF_OBJ         OCI_TREF_TYPE
+#define OCI_TREF_ARR_STR     OCI_TREF_NONE
+#define OCI_TREF_ARR_U32     OCI_TREF_NONE
+#define OCI_TREF_ARR_OBJ     OCI_TREF_TYPE
+#define OCI_TREF_MAP_STR     OCI_TREF_NONE
+#define OCI_TREF_MAP_OBJ     OCI_TREF_TYPE
 
-#define OCI_FIELD(S, kind, name, json, ctype, flags)                                                          \
+#define OCI_FIELD(S, kind, name, json, ctype, flags)                                                         \
   { json,                                                                                                    \
     OCI_K_##kind,                                                                                            \
     flags,                                                                                                   \
@@ -166,6 +190,7 @@ void oci_done (const struct oci_type *type, void *obj);
 
 #define OCI_DEFINE_TYPE(t)                                                                                   \
   static const struct oci_field t##_fields[] = { OCI_TYPE_##t (OCI_FIELD, t) };                              \
-  const struct oci_type t##_type = { #t, sizeof (struct t), t##_fields, sizeof (t##_fields) / sizeof (t##_fields[0]) };
+  const struct oci_type t##_type                                                                             \
+      = { #t, sizeof (struct t), t##_fields, sizeof (t##_fields) / sizeof (t##_fields[0]) };
 
 #endif

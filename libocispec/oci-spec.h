@@ -11,16 +11,16 @@
 #define OCI_VERSION "1.2.0"
 
 /* ---- config.md ---- */
-#define OCI_TYPE_oci_root(F, S)                                                                               \
+#define OCI_TYPE_oci_root(F, S)                                                                              \
   F (S, STR, path, "path", _, OCI_REQ)                                                                       \
   F (S, BOOL, readonly, "readonly", _, OCI_OPT)
 
-#define OCI_TYPE_oci_id_mapping(F, S)                                                                         \
+#define OCI_TYPE_oci_id_mapping(F, S)                                                                        \
   F (S, U32, container_id, "containerID", _, OCI_REQ)                                                        \
   F (S, U32, host_id, "hostID", _, OCI_REQ)                                                                  \
   F (S, U32, size, "size", _, OCI_REQ)
 
-#define OCI_TYPE_oci_mount(F, S)                                                                              \
+#define OCI_TYPE_oci_mount(F, S)                                                                             \
   F (S, STR, destination, "destination", _, OCI_REQ)                                                         \
   F (S, STR, source, "source", _, OCI_OPT)                                                                   \
   F (S, ARR_STR, options, "options", _, OCI_OPT)                                                             \
@@ -28,30 +28,30 @@
   F (S, ARR_OBJ, uid_mappings, "uidMappings", oci_id_mapping, OCI_OPT)                                       \
   F (S, ARR_OBJ, gid_mappings, "gidMappings", oci_id_mapping, OCI_OPT)
 
-#define OCI_TYPE_oci_box(F, S)                                                                                \
+#define OCI_TYPE_oci_box(F, S)                                                                               \
   F (S, U32, height, "height", _, OCI_REQ)                                                                   \
   F (S, U32, width, "width", _, OCI_REQ)
 
-#define OCI_TYPE_oci_user(F, S)                                                                               \
+#define OCI_TYPE_oci_user(F, S)                                                                              \
   F (S, U32, uid, "uid", _, OCI_OPT)                                                                         \
   F (S, U32, gid, "gid", _, OCI_OPT)                                                                         \
   F (S, U32, umask, "umask", _, OCI_OPT)                                                                     \
   F (S, ARR_U32, additional_gids, "additionalGids", _, OCI_OPT)                                              \
   F (S, STR, username, "username", _, OCI_OPT)
 
-#define OCI_TYPE_oci_capabilities(F, S)                                                                       \
+#define OCI_TYPE_oci_capabilities(F, S)                                                                      \
   F (S, ARR_STR, bounding, "bounding", _, OCI_OPT)                                                           \
   F (S, ARR_STR, effective, "effective", _, OCI_OPT)                                                         \
   F (S, ARR_STR, inheritable, "inheritable", _, OCI_OPT)                                                     \
   F (S, ARR_STR, permitted, "permitted", _, OCI_OPT)                                                         \
   F (S, ARR_STR, ambient, "ambient", _, OCI_OPT)
 
-#define OCI_TYPE_oci_rlimit(F, S)                                                                             \
+#define OCI_TYPE_oci_rlimit(F, S)                                                                            \
   F (S, STR, type, "type", _, OCI_REQ)                                                                       \
   F (S, U64, hard, "hard", _, OCI_REQ)                                                                       \
   F (S, U64, soft, "soft", _, OCI_REQ)
 
-#define OCI_TYPE_oci_scheduler(F, S)                                                                          \
+#define OCI_TYPE_oci_scheduler(F, S)                                                                         \
   F (S, STR, policy, "policy", _, OCI_REQ)                                                                   \
   F (S, I32, nice, "nice", _, OCI_OPT)                                                                       \
   F (S, I32, priority, "priority", _, OCI_OPT)                                                               \
@@ -60,15 +60,15 @@
   F (S, U64, deadline, "deadline", _, OCI_OPT)                                                               \
   F (S, U64, period, "period", _, OCI_OPT)
 
-#define OCI_TYPE_oci_io_priority(F, S)                                                                        \
+#define OCI_TYPE_oci_io_priority(F, S)                                                                       \
   F (S, STR, class, "class", _, OCI_REQ)                                                                     \
   F (S, I32, priority, "priority", _, OCI_OPT)
 
-#define OCI_TYPE_oci_cpu_affinity(F, S)                                                                       \
+#define OCI_TYPE_oci_cpu_affinity(F, S)                                                                      \
   F (S, STR, initial, "initial", _, OCI_OPT)                                                                 \
   F (S, STR, final, "final", _, OCI_OPT)
 
-#define OCI_TYPE_oci_process(F, S)                                                                            \
+#define OCI_TYPE_oci_process(F, S)                                                                           \
   F (S, BOOL, terminal, "terminal", _, OCI_OPT)                                                              \
   F (S, OBJ, console_size, "consoleSize", oci_box, OCI_OPT)                                                  \
   F (S, OBJ, user, "user", oci_user, OCI_OPT)                                                                \
@@ -86,13 +86,13 @@
   F (S, OBJ, io_priority, "ioPriority", oci_io_priority, OCI_OPT)                                            \
   F (S, OBJ, exec_cpu_affinity, "execCPUAffinity", oci_cpu_affinity, OCI_OPT)
 
-#define OCI_TYPE_oci_hook(F, S)                                                                               \
+#define OCI_TYPE_oci_hook(F, S)                                                                              \
   F (S, STR, path, "path", _, OCI_REQ)                                                                       \
   F (S, ARR_STR, args, "args", _, OCI_OPT)                                                                   \
   F (S, ARR_STR, env, "env", _, OCI_OPT)                                                                     \
   F (S, I32, timeout, "timeout", _, OCI_OPT)
 
-#define OCI_TYPE_oci_hooks(F, S)                                                                              \
+#define OCI_TYPE_oci_hooks(F, S)                                                                             \
   F (S, ARR_OBJ, prestart, "prestart", oci_hook, OCI_OPT)                                                    \
   F (S, ARR_OBJ, create_runtime, "createRuntime", oci_hook, OCI_OPT)                                         \
   F (S, ARR_OBJ, create_container, "createContainer", oci_hook, OCI_OPT)                                     \
@@ -101,15 +101,15 @@
   F (S, ARR_OBJ, poststop, "poststop", oci_hook, OCI_OPT)
 
 /* ---- config-linux.md ---- */
-#define OCI_TYPE_oci_namespace(F, S)                                                                          \
+#define OCI_TYPE_oci_namespace(F, S)                                                                         \
   F (S, STR, type, "type", _, OCI_REQ)                                                                       \
   F (S, STR, path, "path", _, OCI_OPT)
 
-#define OCI_TYPE_oci_time_offset(F, S)                                                                        \
+#define OCI_TYPE_oci_time_offset(F, S)                                                                       \
   F (S, I64, secs, "secs", _, OCI_OPT)                                                                       \
   F (S, U32, nanosecs, "nanosecs", _, OCI_OPT)
 
-#define OCI_TYPE_oci_device(F, S)                                                                             \
+#define OCI_TYPE_oci_device(F, S)                                                                            \
   F (S, STR, type, "type", _, OCI_REQ)                                                                       \
   F (S, STR, path, "path", _, OCI_REQ)                                                                       \
   F (S, I64, major, "major", _, OCI_OPT)                                                                     \
@@ -120,14 +120,14 @@
 
 #define OCI_TYPE_oci_net_device(F, S) F (S, STR, name, "name", _, OCI_OPT)
 
-#define OCI_TYPE_oci_device_cgroup(F, S)                                                                      \
+#define OCI_TYPE_oci_device_cgroup(F, S)                                                                     \
   F (S, BOOL, allow, "allow", _, OCI_REQ)                                                                    \
   F (S, STR, type, "type", _, OCI_OPT)                                                                       \
   F (S, I64, major, "major", _, OCI_OPT)                                                                     \
   F (S, I64, minor, "minor", _, OCI_OPT)                                                                     \
   F (S, STR, access, "access", _, OCI_OPT)
 
-#define OCI_TYPE_oci_memory(F, S)                                                                             \
+#define OCI_TYPE_oci_memory(F, S)                                                                            \
   F (S, I64, limit, "limit", _, OCI_OPT)                                                                     \
   F (S, I64, reservation, "reservation", _, OCI_OPT)                                                         \
   F (S, I64, swap, "swap", _, OCI_OPT)                                                                       \
@@ -138,7 +138,7 @@
   F (S, BOOL, use_hierarchy, "useHierarchy", _, OCI_OPT)                                                     \
   F (S, BOOL, check_before_update, "checkBeforeUpdate", _, OCI_OPT)
 
-#define OCI_TYPE_oci_cpu(F, S)                                                                                \
+#define OCI_TYPE_oci_cpu(F, S)                                                                               \
   F (S, U64, shares, "shares", _, OCI_OPT)                                                                   \
   F (S, I64, quota, "quota", _, OCI_OPT)                                                                     \
   F (S, U64, burst, "burst", _, OCI_OPT)                                                                     \
@@ -151,18 +151,18 @@
 
 #define OCI_TYPE_oci_pids(F, S) F (S, I64, limit, "limit", _, OCI_OPT)
 
-#define OCI_TYPE_oci_weight_device(F, S)                                                                      \
+#define OCI_TYPE_oci_weight_device(F, S)                                                                     \
   F (S, I64, major, "major", _, OCI_REQ)                                                                     \
   F (S, I64, minor, "minor", _, OCI_REQ)                                                                     \
   F (S, U16, weight, "weight", _, OCI_OPT)                                                                   \
   F (S, U16, leaf_weight, "leafWeight", _, OCI_OPT)
 
-#define OCI_TYPE_oci_throttle_device(F, S)                                                                    \
+#define OCI_TYPE_oci_throttle_device(F, S)                                                                   \
   F (S, I64, major, "major", _, OCI_REQ)                                                                     \
   F (S, I64, minor, "minor", _, OCI_REQ)                                                                     \
   F (S, U64, rate, "rate", _, OCI_REQ)
 
-#define OCI_TYPE_oci_block_io(F, S)                                                                           \
+#define OCI_TYPE_oci_block_io(F, S)                                                                          \
   F (S, U16, weight, "weight", _, OCI_OPT)                                                                   \
   F (S, U16, leaf_weight, "leafWeight", _, OCI_OPT)                                                          \
   F (S, ARR_OBJ, weight_device, "weightDevice", oci_weight_device, OCI_OPT)                                  \
@@ -171,23 +171,23 @@
   F (S, ARR_OBJ, throttle_read_iops_device, "throttleReadIOPSDevice", oci_throttle_device, OCI_OPT)          \
   F (S, ARR_OBJ, throttle_write_iops_device, "throttleWriteIOPSDevice", oci_throttle_device, OCI_OPT)
 
-#define OCI_TYPE_oci_hugepage_limit(F, S)                                                                     \
+#define OCI_TYPE_oci_hugepage_limit(F, S)                                                                    \
   F (S, STR, page_size, "pageSize", _, OCI_REQ)                                                              \
   F (S, U64, limit, "limit", _, OCI_REQ)
 
-#define OCI_TYPE_oci_net_priority(F, S)                                                                       \
+#define OCI_TYPE_oci_net_priority(F, S)                                                                      \
   F (S, STR, name, "name", _, OCI_REQ)                                                                       \
   F (S, U32, priority, "priority", _, OCI_REQ)
 
-#define OCI_TYPE_oci_network(F, S)                                                                            \
+#define OCI_TYPE_oci_network(F, S)                                                                           \
   F (S, U32, class_id, "classID", _, OCI_OPT)                                                                \
   F (S, ARR_OBJ, priorities, "priorities", oci_net_priority, OCI_OPT)
 
-#define OCI_TYPE_oci_rdma(F, S)                                                                               \
+#define OCI_TYPE_oci_rdma(F, S)                                                                              \
   F (S, U32, hca_handles, "hcaHandles", _, OCI_OPT)                                                          \
   F (S, U32, hca_objects, "hcaObjects", _, OCI_OPT)
 
-#define OCI_TYPE_oci_resources(F, S)                                                                          \
+#define OCI_TYPE_oci_resources(F, S)                                                                         \
   F (S, ARR_OBJ, devices, "devices", oci_device_cgroup, OCI_OPT)                                             \
   F (S, OBJ, memory, "memory", oci_memory, OCI_OPT)                                                          \
   F (S, OBJ, cpu, "cpu", oci_cpu, OCI_OPT)                                                                   \
@@ -198,7 +198,7 @@
   F (S, MAP_OBJ, rdma, "rdma", oci_rdma, OCI_OPT)                                                            \
   F (S, MAP_STR, unified, "unified", _, OCI_OPT)
 
-#define OCI_TYPE_oci_intel_rdt(F, S)                                                                          \
+#define OCI_TYPE_oci_intel_rdt(F, S)                                                                         \
   F (S, STR, clos_id, "closID", _, OCI_OPT)                                                                  \
   F (S, STR, l3_cache_schema, "l3CacheSchema", _, OCI_OPT)                                                   \
   F (S, STR, mem_bw_schema, "memBwSchema", _, OCI_OPT)                                                       \
@@ -206,19 +206,19 @@
   F (S, BOOL, enable_cmt, "enableCMT", _, OCI_OPT)                                                           \
   F (S, BOOL, enable_mbm, "enableMBM", _, OCI_OPT)
 
-#define OCI_TYPE_oci_seccomp_arg(F, S)                                                                        \
+#define OCI_TYPE_oci_seccomp_arg(F, S)                                                                       \
   F (S, U32, index, "index", _, OCI_REQ)                                                                     \
   F (S, U64, value, "value", _, OCI_REQ)                                                                     \
   F (S, U64, value_two, "valueTwo", _, OCI_OPT)                                                              \
   F (S, STR, op, "op", _, OCI_REQ)
 
-#define OCI_TYPE_oci_syscall(F, S)                                                                            \
+#define OCI_TYPE_oci_syscall(F, S)                                                                           \
   F (S, ARR_STR, names, "names", _, OCI_REQ)                                                                 \
   F (S, STR, action, "action", _, OCI_REQ)                                                                   \
   F (S, U32, errno_ret, "errnoRet", _, OCI_OPT)                                                              \
   F (S, ARR_OBJ, args, "args", oci_seccomp_arg, OCI_OPT)
 
-#define OCI_TYPE_oci_seccomp(F, S)                                                                            \
+#define OCI_TYPE_oci_seccomp(F, S)                                                                           \
   F (S, STR, default_action, "defaultAction", _, OCI_REQ)                                                    \
   F (S, U32, default_errno_ret, "defaultErrnoRet", _, OCI_OPT)                                               \
   F (S, ARR_STR, architectures, "architectures", _, OCI_OPT)                                                 \
@@ -227,16 +227,16 @@
   F (S, STR, listener_metadata, "listenerMetadata", _, OCI_OPT)                                              \
   F (S, ARR_OBJ, syscalls, "syscalls", oci_syscall, OCI_OPT)
 
-#define OCI_TYPE_oci_personality(F, S)                                                                        \
+#define OCI_TYPE_oci_personality(F, S)                                                                       \
   F (S, STR, domain, "domain", _, OCI_REQ)                                                                   \
   F (S, ARR_STR, flags, "flags", _, OCI_OPT)
 
-#define OCI_TYPE_oci_memory_policy(F, S)                                                                      \
+#define OCI_TYPE_oci_memory_policy(F, S)                                                                     \
   F (S, STR, mode, "mode", _, OCI_REQ)                                                                       \
   F (S, STR, nodes, "nodes", _, OCI_OPT)                                                                     \
   F (S, ARR_STR, flags, "flags", _, OCI_OPT)
 
-#define OCI_TYPE_oci_linux(F, S)                                                                              \
+#define OCI_TYPE_oci_linux(F, S)                                                                             \
   F (S, ARR_OBJ, namespaces, "namespaces", oci_namespace, OCI_OPT)                                           \
   F (S, ARR_OBJ, uid_mappings, "uidMappings", oci_id_mapping, OCI_OPT)                                       \
   F (S, ARR_OBJ, gid_mappings, "gidMappings", oci_id_mapping, OCI_OPT)                                       \
@@ -255,7 +255,7 @@
   F (S, OBJ, personality, "personality", oci_personality, OCI_OPT)                                           \
   F (S, OBJ, memory_policy, "memoryPolicy", oci_memory_policy, OCI_OPT)
 
-#define OCI_TYPE_oci_spec(F, S)                                                                               \
+#define OCI_TYPE_oci_spec(F, S)                                                                              \
   F (S, STR, oci_version, "ociVersion", _, OCI_REQ)                                                          \
   F (S, OBJ, root, "root", oci_root, OCI_OPT)                                                                \
   F (S, ARR_OBJ, mounts, "mounts", oci_mount, OCI_OPT)                                                       \
@@ -267,7 +267,7 @@
   F (S, OBJ, linux, "linux", oci_linux, OCI_OPT)
 
 /* ---- runtime.md: the state of a container ---- */
-#define OCI_TYPE_oci_state(F, S)                                                                              \
+#define OCI_TYPE_oci_state(F, S)                                                                             \
   F (S, STR, oci_version, "ociVersion", _, OCI_REQ)                                                          \
   F (S, STR, id, "id", _, OCI_REQ)                                                                           \
   F (S, STR, status, "status", _, OCI_REQ)                                                                   \
@@ -275,7 +275,7 @@
   F (S, STR, bundle, "bundle", _, OCI_REQ)                                                                   \
   F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)
 
-#define OCI_ALL_TYPES(T)                                                                                      \
+#define OCI_ALL_TYPES(T)                                                                                     \
   T (oci_root)                                                                                               \
   T (oci_id_mapping)                                                                                         \
   T (oci_mount)                                                                                              \

@@ -26,7 +26,8 @@ int cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_e
 int cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 
 /* A usage error naming the command, e.g. "create: missing container id". */
-int cli_usage (struct cfs_error **err, const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+int cli_usage (struct cfs_error **err, const char *cmd, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* Print the help text when -h/--help is given; true if it was. */
 bool cli_help_requested (int argc, char **argv, const char *help);

@@ -44,7 +44,8 @@ static const struct option create_options[] = {
 };
 
 static int
-parse (int argc, char **argv, const char *cmd, struct cfsrun_create_options *o, bool *detach, struct cfs_error **err)
+parse (int argc, char **argv, const char *cmd, struct cfsrun_create_options *o, bool *detach,
+       struct cfs_error **err)
 {
   int c;
   char *end;
@@ -69,7 +70,7 @@ parse (int argc, char **argv, const char *cmd, struct cfsrun_create_options *o, 
         o->no_new_keyring = true;
         break;
       case OPT_PRESERVE_FDS:
-        o->preserve_fds = (int) strtol (optarg, &end, 10);
+        o->preserve_fds = (int)strtol (optarg, &end, 10);
         if (*end || o->preserve_fds < 0)
           return cli_usage (err, cmd, "--preserve-fds: `%s` is not a non-negative number", optarg);
         break;

@@ -59,8 +59,8 @@ cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error
     {
       printf ("%-20s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
       for (i = 0; i < n; i++)
-        printf ("%-20s %-8d %-10s %-40s %-32s %u\n", e[i].id, e[i].pid, e[i].status, e[i].bundle, e[i].created,
-                e[i].owner);
+        printf ("%-20s %-8d %-10s %-40s %-32s %u\n", e[i].id, e[i].pid, e[i].status, e[i].bundle,
+                e[i].created, e[i].owner);
     }
   cfsrun_list_free (e, n);
   return r;

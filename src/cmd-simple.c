@@ -7,7 +7,8 @@
 #include "cli.h"
 
 static int
-only_id (int argc, char **argv, const char *cmd, const char *help, const char **ret_id, struct cfs_error **err)
+only_id (int argc, char **argv, const char *cmd, const char *help, const char **ret_id,
+         struct cfs_error **err)
 {
   if (cli_help_requested (argc, argv, help))
     return 1;
@@ -26,7 +27,8 @@ only_id (int argc, char **argv, const char *cmd, const char *help, const char **
 int
 cmd_start (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
-  static const char help[] = "Usage: cfsrun start CONTAINER-ID\n\nRun the user program of a created container.\n";
+  static const char help[]
+      = "Usage: cfsrun start CONTAINER-ID\n\nRun the user program of a created container.\n";
   const char *id;
   int r = only_id (argc, argv, "start", help, &id, err);
 
@@ -38,9 +40,10 @@ cmd_start (int argc, char **argv, const struct cfsrun_global *g, struct cfs_erro
 int
 cmd_state (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
-  static const char help[] = "Usage: cfsrun state CONTAINER-ID\n\n"
-                             "Print the state of a container (runtime-spec state JSON):\n"
-                             "ociVersion, id, status (creating, created, running, stopped), pid, bundle, annotations.\n";
+  static const char help[]
+      = "Usage: cfsrun state CONTAINER-ID\n\n"
+        "Print the state of a container (runtime-spec state JSON):\n"
+        "ociVersion, id, status (creating, created, running, stopped), pid, bundle, annotations.\n";
   char *json = NULL;
   const char *id;
   int r = only_id (argc, argv, "state", help, &id, err);
@@ -58,11 +61,12 @@ cmd_state (int argc, char **argv, const struct cfsrun_global *g, struct cfs_erro
 int
 cmd_kill (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
-  static const char help[] = "Usage: cfsrun kill [OPTIONS] CONTAINER-ID [SIGNAL]\n\n"
-                             "Send SIGNAL (default SIGTERM) to the container's process. SIGNAL is a name with or\n"
-                             "without SIG (KILL, SIGKILL), RTMIN+N, or a number.\n\n"
-                             "Options:\n"
-                             "  -a, --all   signal every process of the container, not only its init\n";
+  static const char help[]
+      = "Usage: cfsrun kill [OPTIONS] CONTAINER-ID [SIGNAL]\n\n"
+        "Send SIGNAL (default SIGTERM) to the container's process. SIGNAL is a name with or\n"
+        "without SIG (KILL, SIGKILL), RTMIN+N, or a number.\n\n"
+        "Options:\n"
+        "  -a, --all   signal every process of the container, not only its init\n";
   static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
   const char *id, *sig = "SIGTERM";
   bool all = false;

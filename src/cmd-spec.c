@@ -7,12 +7,13 @@
 
 #include "cli.h"
 
-static const char help[] = "Usage: cfsrun spec [OPTIONS]\n\n"
-                           "Write a default config.json (sh on a terminal, in the bundle's rootfs/).\n\n"
-                           "Options:\n"
-                           "  -b, --bundle DIR   write it in DIR (default: the current directory)\n"
-                           "      --rootless     a config for an unprivileged user: a user namespace mapping\n"
-                           "                     the caller to root\n";
+static const char help[]
+    = "Usage: cfsrun spec [OPTIONS]\n\n"
+      "Write a default config.json (sh on a terminal, in the bundle's rootfs/).\n\n"
+      "Options:\n"
+      "  -b, --bundle DIR   write it in DIR (default: the current directory)\n"
+      "      --rootless     a config for an unprivileged user: a user namespace mapping\n"
+      "                     the caller to root\n";
 
 int
 cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
@@ -25,7 +26,7 @@ cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error
   char path[4096], *json = NULL;
   int c, fd, r;
 
-  (void) g;
+  (void)g;
   if (cli_help_requested (argc, argv, help))
     return 0;
   opterr = 0;
@@ -49,12 +50,13 @@ cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error
   snprintf (path, sizeof path, "%s/config.json", bundle);
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    r = cfs_fail (err, CFS_E_USAGE, errno, path, errno == EEXIST ? "spec: will not overwrite" : "spec: create");
+    r = cfs_fail (err, CFS_E_USAGE, errno, path,
+                  errno == EEXIST ? "spec: will not overwrite" : "spec: create");
   else
     {
       size_t len = strlen (json);
 
-      if (write (fd, json, len) != (ssize_t) len || write (fd, "\n", 1) != 1)
+      if (write (fd, json, len) != (ssize_t)len || write (fd, "\n", 1) != 1)
         r = cfs_fail (err, CFS_E_USAGE, errno, path, "spec: write");
       close (fd);
     }

@@ -30,17 +30,19 @@ usage (FILE *out)
                 "An OCI container runtime.\n\nCommands:\n");
   for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-  fprintf (out, "\nGlobal options:\n"
-                "  --root DIR           state directory (default /run/cfsrun; $XDG_RUNTIME_DIR/cfsrun when not root)\n"
-                "  --log FILE           also write errors and debug output to FILE\n"
-                "  --log-format FORMAT  text or json (one JSON object per line, as runc writes)\n"
-                "  --log-level LEVEL    error, warning, info or debug\n"
-                "  --debug              debug output\n"
-                "  --trace              print how long each phase of create and start took\n"
-                "  --systemd-cgroup     manage cgroups through systemd\n"
-                "  -v, --version        print the version\n"
-                "  -h, --help           print this help\n\n"
-                "Run `cfsrun COMMAND --help` for the options of a command.\n");
+  fprintf (
+      out,
+      "\nGlobal options:\n"
+      "  --root DIR           state directory (default /run/cfsrun; $XDG_RUNTIME_DIR/cfsrun when not root)\n"
+      "  --log FILE           also write errors and debug output to FILE\n"
+      "  --log-format FORMAT  text or json (one JSON object per line, as runc writes)\n"
+      "  --log-level LEVEL    error, warning, info or debug\n"
+      "  --debug              debug output\n"
+      "  --trace              print how long each phase of create and start took\n"
+      "  --systemd-cgroup     manage cgroups through systemd\n"
+      "  -v, --version        print the version\n"
+      "  -h, --help           print this help\n\n"
+      "Run `cfsrun COMMAND --help` for the options of a command.\n");
 }
 
 int
@@ -131,7 +133,8 @@ static const struct option global_options[] = {
 };
 
 static int
-parse_globals (int argc, char **argv, struct cfsrun_global *g, struct cfs_log_options *log, struct cfs_error **err)
+parse_globals (int argc, char **argv, struct cfsrun_global *g, struct cfs_log_options *log,
+               struct cfs_error **err)
 {
   int c;
 

@@ -18,8 +18,8 @@ check_version (const struct oci_spec *s, struct cfs_error **err)
 {
   if (strncmp (s->oci_version, "1.", 2) != 0)
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "ociVersion",
-                     "config.json: ociVersion: `%s` is not supported (cfsrun implements 1.x, up to %s)", s->oci_version,
-                     OCI_VERSION);
+                     "config.json: ociVersion: `%s` is not supported (cfsrun implements 1.x, up to %s)",
+                     s->oci_version, OCI_VERSION);
   return 0;
 }
 
@@ -29,7 +29,8 @@ check_process (const struct oci_process *p, struct cfs_error **err)
   size_t i;
 
   if (p == NULL)
-    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "process", "config.json: process: required to create a container");
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "process",
+                     "config.json: process: required to create a container");
   if (p->args_len == 0 || p->args[0][0] == '\0')
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "process.args",
                      "config.json: process.args: must name the program to run");
@@ -53,7 +54,8 @@ check_mounts (const struct oci_spec *s, struct cfs_error **err)
 
   for (i = 0; i < s->mounts_len; i++)
     if (s->mounts[i].destination[0] == '\0')
-      return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "mounts", "config.json: mounts[%zu].destination: is empty", i);
+      return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "mounts",
+                       "config.json: mounts[%zu].destination: is empty", i);
   return 0;
 }
 
@@ -90,14 +92,19 @@ bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_e
       return r;
     }
   if ((r = check_version (ret->spec, err)) < 0 || (r = check_process (ret->spec->process, err)) < 0
-      || (r = check_mounts (ret->spec, err)) < 0 || (r = namespaces_plan (ret->spec->linux, &ret->ns, err)) < 0
-      || (r = check_uts (ret, err)) < 0 || (r = devices_validate (ret->spec->linux, err)) < 0
+      || (r = check_mounts (ret->spec, err)) < 0
+      || (r = namespaces_plan (ret->spec->linux, &ret->ns, err)) < 0 || (r = check_uts (ret, err)) < 0
+      || (r = devices_validate (ret->spec->linux, err)) < 0
       || (r = userns_validate (ret->spec->linux, err)) < 0
       || (r = sysctl_validate (ret->spec->linux, &ret->ns, err)) < 0
-      || (r = rootfs_propagation (ret->spec->linux ? ret->spec->linux->rootfs_propagation : NULL, &(unsigned long){ 0 },
-                                  err)) < 0
-      || (r = seccomp_plan_build (ret->spec->linux ? ret->spec->linux->seccomp : NULL, &ret->seccomp, err)) < 0)
-    return r < 0 && (*err)->msg && strncmp ((*err)->msg, "config.json", 11) != 0 ? cfs_wrap (err, "config.json") : r;
+      || (r = rootfs_propagation (ret->spec->linux ? ret->spec->linux->rootfs_propagation : NULL,
+                                  &(unsigned long){ 0 }, err))
+             < 0
+      || (r = seccomp_plan_build (ret->spec->linux ? ret->spec->linux->seccomp : NULL, &ret->seccomp, err))
+             < 0)
+    return r < 0 && (*err)->msg && strncmp ((*err)->msg, "config.json", 11) != 0
+               ? cfs_wrap (err, "config.json")
+               : r;
   if (ret->spec->process->capabilities)
     {
       r = caps_plan (ret->spec->process->capabilities, &ret->caps, err);
@@ -124,9 +131,11 @@ resolve_rootfs (struct cfs_bundle *c, struct cfs_error **err)
       p = buf;
     }
   if (realpath (p, real) == NULL || stat (real, &st) < 0)
-    return cfs_fail (err, CFS_E_ROOTFS_MISSING, errno, p, "config.json: root.path: the rootfs does not exist:");
+    return cfs_fail (err, CFS_E_ROOTFS_MISSING, errno, p,
+                     "config.json: root.path: the rootfs does not exist:");
   if (!S_ISDIR (st.st_mode))
-    return cfs_fail (err, CFS_E_ROOTFS_MISSING, ENOTDIR, p, "config.json: root.path: the rootfs is not a directory:");
+    return cfs_fail (err, CFS_E_ROOTFS_MISSING, ENOTDIR, p,
+                     "config.json: root.path: the rootfs is not a directory:");
   c->rootfs = strdup (real);
   return c->rootfs ? 0 : cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "config");
 }

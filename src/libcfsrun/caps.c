@@ -12,7 +12,7 @@
 static int
 parse_set (char *const *names, size_t n, const char *set, uint64_t *ret, struct cfs_error **err)
 {
-  int last = (int) cap_max_bits () - 1;
+  int last = (int)cap_max_bits () - 1;
   size_t i;
 
   *ret = 0;
@@ -23,11 +23,11 @@ parse_set (char *const *names, size_t n, const char *set, uint64_t *ret, struct 
       size_t j;
 
       for (j = 0; names[i][j] && j < sizeof lower - 1; j++)
-        lower[j] = (char) tolower ((unsigned char) names[i][j]);
+        lower[j] = (char)tolower ((unsigned char)names[i][j]);
       lower[j] = '\0';
       if (!util_str_has_prefix (lower, "cap_") || cap_from_name (lower, &v) < 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL, "process.capabilities.%s[%zu]: unknown capability `%s`",
-                         set, i, names[i]);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
+                         "process.capabilities.%s[%zu]: unknown capability `%s`", set, i, names[i]);
       if (v > last)
         {
           cfs_log_debug ("process.capabilities.%s: `%s` is unknown to this kernel, ignoring", set, names[i]);
@@ -56,11 +56,12 @@ caps_plan (const struct oci_capabilities *c, struct caps_plan *ret, struct cfs_e
 int
 caps_apply_bounding (const struct caps_plan *p, struct cfs_error **err)
 {
-  int cap, last = (int) cap_max_bits ();
+  int cap, last = (int)cap_max_bits ();
 
   for (cap = 0; cap < last; cap++)
     if (!(p->bounding & (1ULL << cap)) && prctl (PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-      return cfs_fail (err, CFS_E_CAPABILITIES, errno, NULL, "drop `%s` from the bounding set", cap_to_name (cap));
+      return cfs_fail (err, CFS_E_CAPABILITIES, errno, NULL, "drop `%s` from the bounding set",
+                       cap_to_name (cap));
   return 0;
 }
 
@@ -96,6 +97,7 @@ caps_apply_sets (const struct caps_plan *p, struct cfs_error **err)
   for (cap = 0; cap < 64; cap++)
     if ((p->ambient & (1ULL << cap)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
       return cfs_fail (err, CFS_E_CAPABILITIES, errno, NULL,
-                       "raise ambient capability `%s` (it must be permitted and inheritable too)", cap_to_name (cap));
+                       "raise ambient capability `%s` (it must be permitted and inheritable too)",
+                       cap_to_name (cap));
   return 0;
 }

@@ -36,10 +36,12 @@ int cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_cre
                           int *ret_status, struct cfs_error **err);
 
 /* The runtime-spec state of a container as JSON. */
-int cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json, struct cfs_error **err);
+int cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json,
+                            struct cfs_error **err);
 int cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char *signal, bool all,
                            struct cfs_error **err);
-int cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool force, struct cfs_error **err);
+int cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool force,
+                             struct cfs_error **err);
 
 struct cfsrun_list_entry
 {
@@ -54,7 +56,8 @@ struct cfsrun_list_entry
 int cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry **ret, size_t *ret_n,
                            struct cfs_error **err);
 /* The list as runc's `list --format json` prints it. */
-int cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_json, struct cfs_error **err);
+int cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_json,
+                         struct cfs_error **err);
 void cfsrun_list_free (struct cfsrun_list_entry *e, size_t n);
 
 /* A default config.json, as `runc spec` writes (ROOTLESS: a user namespace

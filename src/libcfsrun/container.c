@@ -94,8 +94,8 @@ cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cf
   if (r < 0)
     return r;
   if (strcmp (c.status, "created") != 0)
-    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot start container `%s`: it is %s, not created", id,
-                     c.status);
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
+                     "cannot start container `%s`: it is %s, not created", id, c.status);
   r = start_release (c.dirfd, id, err);
   /* Even a failed exec means the process went past `created`. */
   if (mark_started (&c, r < 0 ? NULL : err) < 0 && r == 0)
@@ -104,7 +104,8 @@ cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cf
 }
 
 int
-cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json, struct cfs_error **err)
+cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json,
+                        struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
   struct oci_state st = { 0 };
@@ -114,9 +115,9 @@ cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **re
   r = open_container (g, id, LOCK_SH, &c, err);
   if (r < 0)
     return r;
-  st.oci_version = (char *) OCI_VERSION;
+  st.oci_version = (char *)OCI_VERSION;
   st.id = c.rec->id;
-  st.status = (char *) c.status;
+  st.status = (char *)c.status;
   st.bundle = c.rec->bundle;
   st.pid = strcmp (c.status, "stopped") == 0 ? 0 : c.rec->pid;
   st.has_pid = true;
@@ -131,7 +132,7 @@ cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **re
 static int
 pidfd_of (const struct cfs_record *rec)
 {
-  int fd = (int) syscall (SYS_pidfd_open, rec->pid, 0);
+  int fd = (int)syscall (SYS_pidfd_open, rec->pid, 0);
 
   /* Checked after opening: the pidfd pins the process the start time names. */
   if (fd >= 0 && !proc_pid_is_running (rec->pid, rec->pid_start_time))
@@ -200,7 +201,8 @@ cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char
   if (r < 0)
     return r;
   if (strcmp (c.status, "stopped") == 0 || strcmp (c.status, "creating") == 0)
-    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is %s", id, c.status);
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is %s", id,
+                     c.status);
   r = all ? signal_all (c.rec, sig) : signal_process (c.rec, sig);
   if (r == -ESRCH)
     return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is stopped", id);
@@ -222,8 +224,9 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
         return 0;
       nanosleep (&step, NULL);
     }
-  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` (pid %d) did not die within %d s of SIGKILL",
-                   id, rec->pid, KILL_WAIT_MS / 1000);
+  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL,
+                   "container `%s` (pid %d) did not die within %d s of SIGKILL", id, rec->pid,
+                   KILL_WAIT_MS / 1000);
 }
 
 int
@@ -251,7 +254,8 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
     {
       if (!force)
         return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
-                         "cannot delete container `%s`: it is %s, not stopped (use --force to kill it)", id, c.status);
+                         "cannot delete container `%s`: it is %s, not stopped (use --force to kill it)", id,
+                         c.status);
       r = kill_and_wait (c.rec, id, err);
       if (r < 0)
         return r;
@@ -259,7 +263,8 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
   return state_dir_remove (c.rootfd, id, c.dirfd, err);
 }
 
-static int status_of_child (int st)
+static int
+status_of_child (int st)
 {
   return WIFEXITED (st) ? WEXITSTATUS (st) : WIFSIGNALED (st) ? 128 + WTERMSIG (st) : 255;
 }
@@ -278,7 +283,8 @@ forward_signal (int sig)
 static void
 install_forwarding (pid_t pid)
 {
-  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
+  static const int sigs[]
+      = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
   struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
   size_t i;
 
@@ -322,7 +328,7 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
 
 /* ------------------------------------------------------------------- list */
 
-#define OCI_TYPE_cfs_list_item(F, S)                                                                          \
+#define OCI_TYPE_cfs_list_item(F, S)                                                                         \
   F (S, STR, oci_version, "ociVersion", _, OCI_REQ)                                                          \
   F (S, STR, id, "id", _, OCI_REQ)                                                                           \
   F (S, I32, pid, "pid", _, OCI_REQ)                                                                         \
@@ -399,9 +405,14 @@ cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_jso
   for (i = 0; i < n; i++)
     {
       snprintf (owners + i * 16, 16, "%u", e[i].owner);
-      items[i] = (struct cfs_list_item){ .oci_version = (char *) OCI_VERSION, .id = e[i].id, .pid = e[i].pid,
-                                         .has_pid = true, .status = e[i].status, .bundle = e[i].bundle,
-                                         .created = e[i].created, .owner = owners + i * 16 };
+      items[i] = (struct cfs_list_item){ .oci_version = (char *)OCI_VERSION,
+                                         .id = e[i].id,
+                                         .pid = e[i].pid,
+                                         .has_pid = true,
+                                         .status = e[i].status,
+                                         .bundle = e[i].bundle,
+                                         .created = e[i].created,
+                                         .owner = owners + i * 16 };
     }
   if (oci_encode (&cfs_list_type, &list, false, &json, &len) < 0)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode list");

@@ -27,9 +27,9 @@ static const struct device default_devices[] = {
 };
 
 static const char *const default_links[][2] = {
-  { "/dev/fd", "/proc/self/fd" },         { "/dev/stdin", "/proc/self/fd/0" },
-  { "/dev/stdout", "/proc/self/fd/1" },   { "/dev/stderr", "/proc/self/fd/2" },
-  { "/dev/ptmx", "pts/ptmx" },            { "/dev/core", "/proc/kcore" },
+  { "/dev/fd", "/proc/self/fd" },       { "/dev/stdin", "/proc/self/fd/0" },
+  { "/dev/stdout", "/proc/self/fd/1" }, { "/dev/stderr", "/proc/self/fd/2" },
+  { "/dev/ptmx", "pts/ptmx" },          { "/dev/core", "/proc/kcore" },
 };
 
 static int
@@ -59,16 +59,18 @@ devices_validate (const struct oci_linux *linux_cfg, struct cfs_error **err)
 
       snprintf (field, sizeof field, "linux.devices[%zu]", i);
       if (type_of (d->type, &t) < 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s.type: `%s` is not a device type (c, b, u or p)",
-                         field, d->type);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field,
+                         "%s.type: `%s` is not a device type (c, b, u or p)", field, d->type);
       if (t != S_IFIFO && (!d->has_major || !d->has_minor))
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: major and minor are required for type `%s`", field,
-                         d->type);
-      if ((d->has_major && (d->major < 0 || d->major > 0xfff)) || (d->has_minor && (d->minor < 0 || d->minor > 0xfffff)))
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: major or minor number out of range", field);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field,
+                         "%s: major and minor are required for type `%s`", field, d->type);
+      if ((d->has_major && (d->major < 0 || d->major > 0xfff))
+          || (d->has_minor && (d->minor < 0 || d->minor > 0xfffff)))
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: major or minor number out of range",
+                         field);
       if (d->path[0] != '/' || strstr (d->path, "/../") || util_str_has_prefix (d->path, "../"))
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s.path: `%s` must be an absolute path without `..`",
-                         field, d->path);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field,
+                         "%s.path: `%s` must be an absolute path without `..`", field, d->path);
     }
   return 0;
 }
@@ -124,7 +126,8 @@ make_node (int rootfd, const struct device *d, bool in_userns, struct cfs_error 
         return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "create device node");
       }
     /* mknod applies the umask: set the mode asked for exactly. */
-    if (fchmodat (pdir, name, d->mode & 07777, 0) < 0 || fchownat (pdir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (fchmodat (pdir, name, d->mode & 07777, 0) < 0
+        || fchownat (pdir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
       return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "set owner and mode of device");
   }
   return 0;
@@ -151,13 +154,18 @@ devices_create (int rootfd, const struct oci_spec *spec, bool in_userns, struct 
 
   /* The config's own entry for a default device wins over the default. */
   for (i = 0; i < ARRAY_SIZE (default_devices); i++)
-    if (!in_config (lx, default_devices[i].path) && (r = make_node (rootfd, &default_devices[i], in_userns, err)) < 0)
+    if (!in_config (lx, default_devices[i].path)
+        && (r = make_node (rootfd, &default_devices[i], in_userns, err)) < 0)
       return r;
   for (i = 0; lx && i < lx->devices_len; i++)
     {
       const struct oci_device *cd = &lx->devices[i];
-      struct device d = { .path = cd->path, .major = (unsigned) cd->major, .minor = (unsigned) cd->minor,
-                          .mode = cd->has_file_mode ? cd->file_mode : 0666, .uid = cd->uid, .gid = cd->gid };
+      struct device d = { .path = cd->path,
+                          .major = (unsigned)cd->major,
+                          .minor = (unsigned)cd->minor,
+                          .mode = cd->has_file_mode ? cd->file_mode : 0666,
+                          .uid = cd->uid,
+                          .gid = cd->gid };
 
       type_of (cd->type, &d.type);
       if ((r = make_node (rootfd, &d, in_userns, err)) < 0)
@@ -168,7 +176,8 @@ devices_create (int rootfd, const struct oci_spec *spec, bool in_userns, struct 
     return r;
   {
     char buf[64];
-    _cleanup_close_ int dev = open (paths_fd_path (devfd, buf, sizeof buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int dev
+        = open (paths_fd_path (devfd, buf, sizeof buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     for (i = 0; dev >= 0 && i < ARRAY_SIZE (default_links); i++)
       {

@@ -78,7 +78,8 @@ cfs_error_text (const struct cfs_error *e)
     r = asprintf (&text, "%s%s%s%s: %s", msg, show_path ? " `" : "", show_path ? e->path : "",
                   show_path ? "`" : "", strerror (e->errnum));
   else
-    r = asprintf (&text, "%s%s%s%s", msg, show_path ? " `" : "", show_path ? e->path : "", show_path ? "`" : "");
+    r = asprintf (&text, "%s%s%s%s", msg, show_path ? " `" : "", show_path ? e->path : "",
+                  show_path ? "`" : "");
   return r < 0 ? NULL : text;
 }
 
@@ -135,7 +136,7 @@ cfs_error_deserialize (const char *buf, size_t len)
   memcpy (&errnum, buf + 4, 4);
   path = buf + 8;
   msg = path + strlen (path) + 1;
-  e->code = code < CFS_E_MAX ? (enum cfs_code) code : CFS_E_INTERNAL;
+  e->code = code < CFS_E_MAX ? (enum cfs_code)code : CFS_E_INTERNAL;
   e->errnum = errnum > 0 ? errnum : 0;
   e->path = *path ? strdup (path) : NULL;
   e->msg = strdup (msg < end ? msg : "");

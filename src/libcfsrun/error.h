@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 /* Stable codes: tools may match on these names; never renumber or rename. */
-#define CFS_ERROR_CODES(X)                                                                                    \
+#define CFS_ERROR_CODES(X)                                                                                   \
   X (CFS_E_INTERNAL, "INTERNAL")                                                                             \
   X (CFS_E_USAGE, "USAGE")                                                                                   \
   X (CFS_E_CONFIG_INVALID, "CONFIG_INVALID")                                                                 \

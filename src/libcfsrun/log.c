@@ -11,7 +11,7 @@
 
 /* A log line, declared with the model's codec so that JSON is written in one
    way only.  Field names follow what runc writes and containerd's shim reads. */
-#define OCI_TYPE_cfs_log_line(F, S)                                                                           \
+#define OCI_TYPE_cfs_log_line(F, S)                                                                          \
   F (S, STR, level, "level", _, OCI_REQ)                                                                     \
   F (S, STR, msg, "msg", _, OCI_REQ)                                                                         \
   F (S, STR, time, "time", _, OCI_REQ)                                                                       \
@@ -62,13 +62,13 @@ emit (const char *level, const char *msg, const struct cfs_error *e)
   util_rfc3339_now (ts, sizeof ts);
   if (log_state.format == CFS_LOG_JSON)
     {
-      struct cfs_log_line line = { .level = (char *) level, .msg = (char *) msg, .time = ts };
+      struct cfs_log_line line = { .level = (char *)level, .msg = (char *)msg, .time = ts };
       _cleanup_free_ char *json = NULL;
       size_t len = 0;
 
       if (e)
         {
-          line.code = (char *) cfs_code_name (e->code);
+          line.code = (char *)cfs_code_name (e->code);
           line.path = e->path;
           line.errnum = e->errnum;
           line.has_errnum = e->errnum != 0;
@@ -137,7 +137,8 @@ cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result)
 {
   char line[256];
 
-  snprintf (line, sizeof line, "trace: %s phase %-12s %8.3f ms%s", who, phase, ns / 1e6, result < 0 ? " FAILED" : "");
+  snprintf (line, sizeof line, "trace: %s phase %-12s %8.3f ms%s", who, phase, ns / 1e6,
+            result < 0 ? " FAILED" : "");
   if (log_state.fd >= 0)
     emit ("trace", line, NULL);
   else

@@ -16,20 +16,34 @@ static const struct
   bool clear;
   unsigned long flag;
 } flag_options[] = {
-  { "ro", false, MS_RDONLY },          { "rw", true, MS_RDONLY },
-  { "nosuid", false, MS_NOSUID },      { "suid", true, MS_NOSUID },
-  { "nodev", false, MS_NODEV },        { "dev", true, MS_NODEV },
-  { "noexec", false, MS_NOEXEC },      { "exec", true, MS_NOEXEC },
-  { "sync", false, MS_SYNCHRONOUS },   { "async", true, MS_SYNCHRONOUS },
-  { "dirsync", false, MS_DIRSYNC },    { "remount", false, MS_REMOUNT },
-  { "mand", false, MS_MANDLOCK },      { "nomand", true, MS_MANDLOCK },
-  { "atime", true, MS_NOATIME },       { "noatime", false, MS_NOATIME },
-  { "diratime", true, MS_NODIRATIME }, { "nodiratime", false, MS_NODIRATIME },
-  { "relatime", false, MS_RELATIME },  { "norelatime", true, MS_RELATIME },
-  { "strictatime", false, MS_STRICTATIME }, { "nostrictatime", true, MS_STRICTATIME },
-  { "lazytime", false, MS_LAZYTIME },  { "nolazytime", true, MS_LAZYTIME },
-  { "silent", false, MS_SILENT },      { "loud", true, MS_SILENT },
-  { "iversion", false, MS_I_VERSION }, { "noiversion", true, MS_I_VERSION },
+  { "ro", false, MS_RDONLY },
+  { "rw", true, MS_RDONLY },
+  { "nosuid", false, MS_NOSUID },
+  { "suid", true, MS_NOSUID },
+  { "nodev", false, MS_NODEV },
+  { "dev", true, MS_NODEV },
+  { "noexec", false, MS_NOEXEC },
+  { "exec", true, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS },
+  { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC },
+  { "remount", false, MS_REMOUNT },
+  { "mand", false, MS_MANDLOCK },
+  { "nomand", true, MS_MANDLOCK },
+  { "atime", true, MS_NOATIME },
+  { "noatime", false, MS_NOATIME },
+  { "diratime", true, MS_NODIRATIME },
+  { "nodiratime", false, MS_NODIRATIME },
+  { "relatime", false, MS_RELATIME },
+  { "norelatime", true, MS_RELATIME },
+  { "strictatime", false, MS_STRICTATIME },
+  { "nostrictatime", true, MS_STRICTATIME },
+  { "lazytime", false, MS_LAZYTIME },
+  { "nolazytime", true, MS_LAZYTIME },
+  { "silent", false, MS_SILENT },
+  { "loud", true, MS_SILENT },
+  { "iversion", false, MS_I_VERSION },
+  { "noiversion", true, MS_I_VERSION },
   { "defaults", false, 0 },
 };
 
@@ -191,8 +205,8 @@ reopen_target (int rootfd, const char *dest, int *fdp, char *buf, size_t size, s
 }
 
 static int
-bind_mount (const char *source, const char *target, const struct mount_flags *mf, int rootfd, const char *dest,
-            struct cfs_error **err)
+bind_mount (const char *source, const char *target, const struct mount_flags *mf, int rootfd,
+            const char *dest, struct cfs_error **err)
 {
   unsigned long remount = mf->set & ~MS_REMOUNT;
   _cleanup_close_ int fd = -1;
@@ -242,7 +256,7 @@ mount_cgroup (const struct oci_mount *m, int dirfd, const char *target, const st
       const char *p = strstr (ctx->cgroup_self ? ctx->cgroup_self : "", "0::");
       size_t l = p ? strcspn (p + 3, "\n") : 0;
 
-      snprintf (src, sizeof src, "/sys/fs/cgroup%.*s", (int) l, p ? p + 3 : "");
+      snprintf (src, sizeof src, "/sys/fs/cgroup%.*s", (int)l, p ? p + 3 : "");
       struct mount_flags bf = *mf;
       bf.recursive_bind = true;
       return bind_mount (src, target, &bf, ctx->rootfd, m->destination, err);
@@ -262,9 +276,10 @@ cgroup_path_of (const char *self, const char *hier, char *buf, size_t size)
       const char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
       const char *eol = strchrnul (line, '\n');
 
-      if (c2 && c2 < eol && (size_t) (c2 - c1 - 1) == strlen (hier) && strncmp (c1 + 1, hier, strlen (hier)) == 0)
+      if (c2 && c2 < eol && (size_t)(c2 - c1 - 1) == strlen (hier)
+          && strncmp (c1 + 1, hier, strlen (hier)) == 0)
         {
-          snprintf (buf, size, "%.*s", (int) (eol - c2 - 1), c2 + 1);
+          snprintf (buf, size, "%.*s", (int)(eol - c2 - 1), c2 + 1);
           return;
         }
       line = *eol ? eol + 1 : eol;
@@ -315,9 +330,9 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
       else if (strstr (super, "name=systemd"))
         snprintf (hier, sizeof hier, "name=systemd");
       else
-        snprintf (hier, sizeof hier, "%s", name);
+        snprintf (hier, sizeof hier, "%.200s", name);
       cgroup_path_of (ctx->cgroup_self, hier, path, sizeof path);
-      if (snprintf (src, sizeof src, "%s%s", mnt, path) >= (int) sizeof src)
+      if (snprintf (src, sizeof src, "%s%s", mnt, path) >= (int)sizeof src)
         continue;
       if (mkdirat (tmpfsfd, name, 0755) < 0)
         {
@@ -332,8 +347,8 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
         }
       {
         char subpath[64];
-        struct mount_flags bf = { .set = (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT,
-                                  .recursive_bind = true };
+        struct mount_flags bf
+            = { .set = (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT, .recursive_bind = true };
         char dest[4096];
 
         snprintf (dest, sizeof dest, "%s/%s", m->destination, name);
@@ -347,8 +362,10 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
   /* Co-mounted controllers are reached through symlinks, as on the host. */
   {
     int tmpfsfd = tmpfs_root;
-    static const char *const links[][2] = { { "cpu", "cpu,cpuacct" },        { "cpuacct", "cpu,cpuacct" },
-                                            { "net_cls", "net_cls,net_prio" }, { "net_prio", "net_cls,net_prio" } };
+    static const char *const links[][2] = { { "cpu", "cpu,cpuacct" },
+                                            { "cpuacct", "cpu,cpuacct" },
+                                            { "net_cls", "net_cls,net_prio" },
+                                            { "net_prio", "net_cls,net_prio" } };
     size_t i;
     struct stat st;
 
@@ -393,7 +410,8 @@ mount_one (const struct oci_mount *m, size_t index, const struct mounts_context 
   else if (mount (source, target, type, mf.set, mf.data) < 0)
     r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "mount `%s` (type `%s`%s%s) on", source, type,
                   mf.data ? ", options " : "", mf.data ? mf.data : "");
-  if (r == 0 && mf.propagation && (r = reopen_target (ctx->rootfd, m->destination, &dirfd, target, sizeof target, err)) == 0
+  if (r == 0 && mf.propagation
+      && (r = reopen_target (ctx->rootfd, m->destination, &dirfd, target, sizeof target, err)) == 0
       && mount (NULL, target, NULL, mf.propagation, NULL) < 0)
     r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "set mount propagation of");
   return r < 0 ? cfs_wrap (err, "mounts[%zu]", index) : 0;

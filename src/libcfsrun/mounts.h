@@ -27,8 +27,8 @@ unsigned long mounts_propagation_flag (const char *name);
 
 struct mounts_context
 {
-  int rootfd;            /* the rootfs, already a mount point of its own */
-  const char *bundle;    /* relative bind sources are relative to it */
+  int rootfd;              /* the rootfs, already a mount point of its own */
+  const char *bundle;      /* relative bind sources are relative to it */
   const char *cgroup_self; /* /proc/self/cgroup of the container, as the host sees it */
   bool new_cgroupns;
 };

@@ -19,9 +19,9 @@ static const struct
   const char *name;
   int flag;
 } ns_table[NS_MAX] = {
-  [NS_USER] = { "user", CLONE_NEWUSER },     [NS_MOUNT] = { "mount", CLONE_NEWNS },
-  [NS_PID] = { "pid", CLONE_NEWPID },        [NS_NET] = { "network", CLONE_NEWNET },
-  [NS_IPC] = { "ipc", CLONE_NEWIPC },        [NS_UTS] = { "uts", CLONE_NEWUTS },
+  [NS_USER] = { "user", CLONE_NEWUSER },       [NS_MOUNT] = { "mount", CLONE_NEWNS },
+  [NS_PID] = { "pid", CLONE_NEWPID },          [NS_NET] = { "network", CLONE_NEWNET },
+  [NS_IPC] = { "ipc", CLONE_NEWIPC },          [NS_UTS] = { "uts", CLONE_NEWUTS },
   [NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP }, [NS_TIME] = { "time", CLONE_NEWTIME },
 };
 
@@ -38,7 +38,7 @@ ns_from_name (const char *name)
 
   for (i = 0; i < NS_MAX; i++)
     if (strcmp (ns_table[i].name, name) == 0)
-      return (enum ns_type) i;
+      return (enum ns_type)i;
   return NS_INVALID;
 }
 
@@ -58,9 +58,11 @@ namespaces_plan (const struct oci_linux *linux_cfg, struct ns_plan *ret, struct 
 
       snprintf (field, sizeof field, "linux.namespaces[%zu].type", i);
       if (t == NS_INVALID)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: unknown namespace type `%s`", field, ns->type);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: unknown namespace type `%s`", field,
+                         ns->type);
       if (ret->wanted[t])
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: namespace `%s` is listed twice", field, ns->type);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s: namespace `%s` is listed twice", field,
+                         ns->type);
       ret->wanted[t] = true;
       if (ns->path && ns->path[0])
         {
@@ -75,12 +77,14 @@ namespaces_plan (const struct oci_linux *linux_cfg, struct ns_plan *ret, struct 
         ret->clone_flags |= ns_table[t].flag;
     }
   if (!ret->wanted[NS_MOUNT])
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
-                     "linux.namespaces: a mount namespace is required (cfsrun never changes the host's mounts)");
+    return cfs_fail (
+        err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
+        "linux.namespaces: a mount namespace is required (cfsrun never changes the host's mounts)");
   if (ret->path[NS_USER] && (ret->clone_flags & ~CLONE_NEWUSER))
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
-                     "linux.namespaces: joining a user namespace by path while creating new namespaces is not "
-                     "supported yet; give every namespace a path, or none to the user namespace");
+    return cfs_fail (
+        err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
+        "linux.namespaces: joining a user namespace by path while creating new namespaces is not "
+        "supported yet; give every namespace a path, or none to the user namespace");
   return 0;
 }
 
@@ -95,11 +99,11 @@ open_join (struct ns_plan *plan, enum ns_type t, struct cfs_error **err)
   plan->fd[t] = fd;
   type = ioctl (fd, NS_GET_NSTYPE);
   if (type < 0)
-    return cfs_fail (err, CFS_E_NAMESPACE, errno, plan->path[t], "%s namespace path is not a namespace:",
-                     ns_table[t].name);
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, plan->path[t],
+                     "%s namespace path is not a namespace:", ns_table[t].name);
   if (type != ns_table[t].flag)
-    return cfs_fail (err, CFS_E_NAMESPACE, 0, plan->path[t], "path given for the %s namespace is another type of namespace:",
-                     ns_table[t].name);
+    return cfs_fail (err, CFS_E_NAMESPACE, 0, plan->path[t],
+                     "path given for the %s namespace is another type of namespace:", ns_table[t].name);
   return 0;
 }
 
@@ -111,7 +115,7 @@ namespaces_prepare_parent (struct ns_plan *plan, struct cfs_error **err)
   for (t = 0; t < NS_MAX; t++)
     if (plan->path[t])
       {
-        r = open_join (plan, (enum ns_type) t, err);
+        r = open_join (plan, (enum ns_type)t, err);
         if (r < 0)
           return r;
       }

@@ -23,10 +23,10 @@ enum ns_type
 
 struct ns_plan
 {
-  bool wanted[NS_MAX];    /* in linux.namespaces at all */
+  bool wanted[NS_MAX];      /* in linux.namespaces at all */
   const char *path[NS_MAX]; /* join this one (NULL: create a new one) */
-  int fd[NS_MAX];         /* opened join paths, -1 when none */
-  int clone_flags;        /* the new namespaces clone() creates */
+  int fd[NS_MAX];           /* opened join paths, -1 when none */
+  int clone_flags;          /* the new namespaces clone() creates */
 };
 
 /* Pure: config to plan, with every config error named by its field. */

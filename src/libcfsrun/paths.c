@@ -13,7 +13,7 @@ static int
 openat2_in_root (int rootfd, const char *path, int flags)
 {
   struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .flags = (uint64_t)(flags | O_CLOEXEC),
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
   int fd;
@@ -24,7 +24,7 @@ openat2_in_root (int rootfd, const char *path, int flags)
   if (*path == '\0')
     path = ".";
   do
-    fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+    fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof how);
   while (fd < 0 && (errno == EAGAIN || errno == EINTR));
   return fd < 0 ? -errno : fd;
 }

@@ -17,13 +17,13 @@ proc_pid_stat (pid_t pid, char *ret_state, uint64_t *ret_start_time)
   ssize_t n;
   int field;
 
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -errno;
   n = util_read_all (fd, buf, sizeof buf - 1);
   if (n < 0)
-    return (int) n;
+    return (int)n;
   buf[n] = '\0';
   /* comm (field 2) may contain spaces and parentheses: skip to the last ')'. */
   p = strrchr (buf, ')');

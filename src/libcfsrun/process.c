@@ -21,17 +21,19 @@ process_set_user (const struct oci_process *p, struct cfs_error **err)
   size_t n = u ? u->additional_gids_len : 0;
 
   if (u && u->has_umask)
-    umask ((mode_t) u->umask);
+    umask ((mode_t)u->umask);
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return cfs_fail (err, CFS_E_USER, errno, NULL, "keep capabilities across the user switch");
   /* EPERM here means setgroups is denied in this user namespace: fine when
      no extra groups were asked for.  */
-  if (setgroups (n, n ? (const gid_t *) u->additional_gids : NULL) < 0 && !(errno == EPERM && n == 0))
+  if (setgroups (n, n ? (const gid_t *)u->additional_gids : NULL) < 0 && !(errno == EPERM && n == 0))
     return cfs_fail (err, CFS_E_USER, errno, "process.user.additionalGids", "set supplementary groups from");
   if (setresgid (gid, gid, gid) < 0)
-    return cfs_fail (err, CFS_E_USER, errno, "process.user.gid", "switch to gid %u (is it mapped?), from", gid);
+    return cfs_fail (err, CFS_E_USER, errno, "process.user.gid", "switch to gid %u (is it mapped?), from",
+                     gid);
   if (setresuid (uid, uid, uid) < 0)
-    return cfs_fail (err, CFS_E_USER, errno, "process.user.uid", "switch to uid %u (is it mapped?), from", uid);
+    return cfs_fail (err, CFS_E_USER, errno, "process.user.uid", "switch to uid %u (is it mapped?), from",
+                     uid);
   return 0;
 }
 
@@ -113,16 +115,16 @@ process_find_executable (const struct oci_process *p, char **ret_path, struct cf
     {
       size_t l = strcspn (search, ":");
 
-      snprintf (buf, sizeof buf, "%.*s/%s", (int) l, l ? search : ".", arg0);
+      snprintf (buf, sizeof buf, "%.*s/%s", (int)l, l ? search : ".", arg0);
       if (is_executable_file (buf, &e))
         return preflight (buf, ret_path, err);
       if (e != ENOENT && e != ENOTDIR && first_errno == ENOENT)
         first_errno = e;
       search += l + (search[l] == ':');
     }
-  return cfs_fail (err, first_errno == ENOENT ? CFS_E_EXEC_NOT_FOUND : CFS_E_EXEC_PERMISSION, first_errno, arg0,
-                   "process.args[0]: executable `%s` not found in $PATH (%s) inside the container", arg0,
-                   env_get (p, "PATH") ? env_get (p, "PATH") : DEFAULT_PATH);
+  return cfs_fail (err, first_errno == ENOENT ? CFS_E_EXEC_NOT_FOUND : CFS_E_EXEC_PERMISSION, first_errno,
+                   arg0, "process.args[0]: executable `%s` not found in $PATH (%s) inside the container",
+                   arg0, env_get (p, "PATH") ? env_get (p, "PATH") : DEFAULT_PATH);
 }
 
 static const char *
@@ -156,12 +158,13 @@ diagnose_elf (const char *path, int fd, struct cfs_error **err)
   Elf64_Ehdr eh;
   size_t i;
 
-  if (pread (fd, &eh, sizeof eh, 0) != (ssize_t) sizeof eh)
+  if (pread (fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh)
     return 0;
 #if defined(__x86_64__)
   if (eh.e_machine != EM_X86_64)
-    return cfs_fail (err, CFS_E_EXEC_FORMAT, ENOEXEC, path, "process.args[0]: `%s` is built for %s, not for x86-64",
-                     path, machine_name (eh.e_machine));
+    return cfs_fail (err, CFS_E_EXEC_FORMAT, ENOEXEC, path,
+                     "process.args[0]: `%s` is built for %s, not for x86-64", path,
+                     machine_name (eh.e_machine));
 #endif
   if (eh.e_ident[EI_CLASS] != ELFCLASS64)
     return 0;
@@ -170,16 +173,17 @@ diagnose_elf (const char *path, int fd, struct cfs_error **err)
       Elf64_Phdr ph;
       char interp[256] = "";
 
-      if (pread (fd, &ph, sizeof ph, (off_t) (eh.e_phoff + i * sizeof ph)) != (ssize_t) sizeof ph)
+      if (pread (fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) != (ssize_t)sizeof ph)
         return 0;
       if (ph.p_type != PT_INTERP || ph.p_filesz >= sizeof interp)
         continue;
-      if (pread (fd, interp, ph.p_filesz, (off_t) ph.p_offset) <= 0)
+      if (pread (fd, interp, ph.p_filesz, (off_t)ph.p_offset) <= 0)
         return 0;
       if (access (interp, F_OK) < 0)
-        return cfs_fail (err, CFS_E_EXEC_INTERPRETER_MISSING, ENOENT, path,
-                         "process.args[0]: `%s` needs the ELF interpreter `%s`, which is missing in the container", path,
-                         interp);
+        return cfs_fail (
+            err, CFS_E_EXEC_INTERPRETER_MISSING, ENOENT, path,
+            "process.args[0]: `%s` needs the ELF interpreter `%s`, which is missing in the container", path,
+            interp);
     }
   return 0;
 }
@@ -190,7 +194,7 @@ diagnose_script (const char *path, const char *head, struct cfs_error **err)
   char interp[256];
   size_t l = strcspn (head + 2, "\n");
 
-  snprintf (interp, sizeof interp, "%.*s", (int) (l < sizeof interp ? l : sizeof interp - 1), head + 2);
+  snprintf (interp, sizeof interp, "%.*s", (int)(l < sizeof interp ? l : sizeof interp - 1), head + 2);
   if (l && interp[strlen (interp) - 1] == '\r')
     return cfs_fail (err, CFS_E_EXEC_CRLF_SHEBANG, ENOENT, path,
                      "process.args[0]: the `#!` line of `%s` ends in a carriage return (CRLF line endings): "
@@ -204,7 +208,8 @@ diagnose_script (const char *path, const char *head, struct cfs_error **err)
       i++;
     if (*i && access (i, F_OK) < 0)
       return cfs_fail (err, CFS_E_EXEC_INTERPRETER_MISSING, ENOENT, path,
-                       "process.args[0]: `%s` is a script for `%s`, which is missing in the container", path, i);
+                       "process.args[0]: `%s` is a script for `%s`, which is missing in the container", path,
+                       i);
   }
   return 0;
 }
@@ -221,7 +226,8 @@ process_exec_error (const char *path, int errnum, struct cfs_error **err)
     return cfs_fail (err, CFS_E_EXEC_PERMISSION, errnum, path, "process.args[0]: cannot execute");
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return cfs_fail (err, CFS_E_EXEC_NOT_FOUND, errnum, path, "process.args[0]: executable not found inside the container:");
+    return cfs_fail (err, CFS_E_EXEC_NOT_FOUND, errnum, path,
+                     "process.args[0]: executable not found inside the container:");
   n = pread (fd, head, sizeof head - 1, 0);
   if (n >= 4 && memcmp (head, ELFMAG, SELFMAG) == 0 && (r = diagnose_elf (path, fd, err)) < 0)
     return r;

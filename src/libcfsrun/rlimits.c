@@ -12,11 +12,21 @@ static const struct
   const char *name;
   int resource;
 } rlimit_names[] = {
-  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },     { "RLIMIT_CPU", RLIMIT_CPU },
-  { "RLIMIT_DATA", RLIMIT_DATA },     { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME }, { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
   { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
@@ -41,16 +51,17 @@ rlimits_validate (const struct oci_process *p, struct cfs_error **err)
       const struct oci_rlimit *l = &p->rlimits[i];
 
       if (resource_of (l->type) < 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL, "process.rlimits[%zu].type: unknown rlimit `%s`", i,
-                         l->type);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL, "process.rlimits[%zu].type: unknown rlimit `%s`",
+                         i, l->type);
       if (l->soft > l->hard)
         return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
-                         "process.rlimits[%zu]: soft limit %" PRIu64 " is above hard limit %" PRIu64 " for %s", i,
-                         l->soft, l->hard, l->type);
+                         "process.rlimits[%zu]: soft limit %" PRIu64 " is above hard limit %" PRIu64
+                         " for %s",
+                         i, l->soft, l->hard, l->type);
       for (j = 0; j < i; j++)
         if (strcmp (p->rlimits[j].type, l->type) == 0)
-          return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL, "process.rlimits[%zu].type: `%s` is listed twice", i,
-                           l->type);
+          return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
+                           "process.rlimits[%zu].type: `%s` is listed twice", i, l->type);
     }
   return 0;
 }
@@ -72,9 +83,9 @@ rlimits_apply (const struct oci_process *p, struct cfs_error **err)
         return cfs_fail (err, CFS_E_RLIMIT_ABOVE_HARD, EPERM, NULL,
                          "process.rlimits[%zu]: %s hard limit %" PRIu64 " is above the hard limit %" PRIu64
                          " in force, and raising it needs CAP_SYS_RESOURCE",
-                         i, l->type, l->hard, (uint64_t) have.rlim_max);
-      return cfs_fail (err, CFS_E_RLIMIT, errno, NULL, "process.rlimits[%zu]: set %s to %" PRIu64 ":%" PRIu64, i,
-                       l->type, l->soft, l->hard);
+                         i, l->type, l->hard, (uint64_t)have.rlim_max);
+      return cfs_fail (err, CFS_E_RLIMIT, errno, NULL, "process.rlimits[%zu]: set %s to %" PRIu64 ":%" PRIu64,
+                       i, l->type, l->soft, l->hard);
     }
   return 0;
 }

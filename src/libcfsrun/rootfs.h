@@ -18,7 +18,8 @@ int rootfs_propagation (const char *propagation, unsigned long *ret, struct cfs_
 
 /* Make the rootfs the root of the mount namespace, detach the old root, and
    give / the propagation linux.rootfsPropagation asks for.  */
-int rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, const char *propagation, struct cfs_error **err);
+int rootfs_pivot (int rootfd, const char *rootfs, bool no_pivot, const char *propagation,
+                  struct cfs_error **err);
 
 /* root.readonly: remount / read-only, after pivot. */
 int rootfs_make_readonly (struct cfs_error **err);

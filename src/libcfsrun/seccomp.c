@@ -18,14 +18,19 @@ static const struct
   const char *name;
   enum scmp_compare op;
 } ops[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 /* ERRNO and TRACE take errnoRet (default EPERM for ERRNO, as runc). */
 static int
-parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, uint32_t *out, struct cfs_error **err)
+parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, uint32_t *out,
+              struct cfs_error **err)
 {
   if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
     *out = SCMP_ACT_KILL_THREAD;
@@ -45,7 +50,8 @@ parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, u
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, field,
                      "config.json: %s: SCMP_ACT_NOTIFY is not supported by this build yet", field);
   else
-    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "config.json: %s: unknown seccomp action `%s`", field, name);
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "config.json: %s: unknown seccomp action `%s`",
+                     field, name);
   return 0;
 }
 
@@ -65,15 +71,15 @@ add_architectures (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_
       if (!util_str_has_prefix (a, "SCMP_ARCH_"))
         goto bad;
       for (j = 0; a[10 + j] && j < sizeof lower - 1; j++)
-        lower[j] = (char) tolower ((unsigned char) a[10 + j]);
+        lower[j] = (char)tolower ((unsigned char)a[10 + j]);
       lower[j] = '\0';
       arch = seccomp_arch_resolve_name (lower);
       if (arch == 0)
         goto bad;
       r = seccomp_arch_add (ctx, arch);
       if (r < 0 && r != -EEXIST)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, NULL, "config.json: linux.seccomp.architectures[%zu]: add `%s`",
-                         i, a);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, NULL,
+                         "config.json: linux.seccomp.architectures[%zu]: add `%s`", i, a);
       continue;
     bad:
       return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.seccomp.architectures",
@@ -102,9 +108,10 @@ set_flags (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_error **
         return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.seccomp.flags",
                          "config.json: linux.seccomp.flags[%zu]: `%s` is not supported", i, f);
       if (r < 0)
-        return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, -r, "linux.seccomp.flags",
-                         "config.json: linux.seccomp.flags[%zu]: `%s` is not supported by this kernel or libseccomp:",
-                         i, f);
+        return cfs_fail (
+            err, CFS_E_CONFIG_UNSUPPORTED, -r, "linux.seccomp.flags",
+            "config.json: linux.seccomp.flags[%zu]: `%s` is not supported by this kernel or libseccomp:", i,
+            f);
     }
   return 0;
 }
@@ -121,17 +128,20 @@ parse_args (const struct oci_syscall *sc, size_t idx, struct scmp_arg_cmp *cmps,
 
       if (a->index > 5)
         return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
-                         "config.json: linux.seccomp.syscalls[%zu].args[%zu].index: %u is not 0..5", idx, i, a->index);
+                         "config.json: linux.seccomp.syscalls[%zu].args[%zu].index: %u is not 0..5", idx, i,
+                         a->index);
       for (j = 0; j < ARRAY_SIZE (ops); j++)
         if (strcmp (a->op, ops[j].name) == 0)
           {
-            cmps[i] = (struct scmp_arg_cmp){ .arg = a->index, .op = ops[j].op, .datum_a = a->value,
-                                             .datum_b = a->value_two };
+            cmps[i] = (struct scmp_arg_cmp){
+              .arg = a->index, .op = ops[j].op, .datum_a = a->value, .datum_b = a->value_two
+            };
             found = true;
           }
       if (!found)
         return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
-                         "config.json: linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator `%s`", idx, i, a->op);
+                         "config.json: linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator `%s`", idx,
+                         i, a->op);
     }
   return 0;
 }
@@ -151,7 +161,8 @@ repeated_index (const struct oci_syscall *sc)
 }
 
 static int
-add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, size_t idx, struct cfs_error **err)
+add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, size_t idx,
+          struct cfs_error **err)
 {
   struct scmp_arg_cmp cmps[16];
   char field[64];
@@ -161,7 +172,8 @@ add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, siz
 
   snprintf (field, sizeof field, "linux.seccomp.syscalls[%zu].action", idx);
   if (sc->args_len > ARRAY_SIZE (cmps))
-    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL, "config.json: linux.seccomp.syscalls[%zu]: too many args", idx);
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, NULL,
+                     "config.json: linux.seccomp.syscalls[%zu]: too many args", idx);
   if ((r = parse_action (sc->action, sc->has_errno_ret, sc->errno_ret, field, &action, err)) < 0
       || (r = parse_args (sc, idx, cmps, err)) < 0)
     return r;
@@ -178,7 +190,7 @@ add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, siz
           continue;
         }
       if (!repeated_index (sc))
-        r = seccomp_rule_add_array (ctx, action, nr, (unsigned) sc->args_len, cmps);
+        r = seccomp_rule_add_array (ctx, action, nr, (unsigned)sc->args_len, cmps);
       else
         for (k = 0, r = 0; k < sc->args_len && r >= 0; k++)
           r = seccomp_rule_add_array (ctx, action, nr, 1, &cmps[k]);

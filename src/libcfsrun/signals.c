@@ -14,13 +14,15 @@ static const struct
   const char *name;
   int sig;
 } signal_names[] = {
-  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },     { "TRAP", SIGTRAP },
-  { "ABRT", SIGABRT },   { "IOT", SIGIOT },       { "BUS", SIGBUS },     { "FPE", SIGFPE },     { "KILL", SIGKILL },
-  { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },   { "ALRM", SIGALRM },
-  { "TERM", SIGTERM },   { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCHLD },    { "CONT", SIGCONT },
-  { "STOP", SIGSTOP },   { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },   { "URG", SIGURG },
-  { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
-  { "IO", SIGIO },       { "POLL", SIGPOLL },     { "PWR", SIGPWR },     { "SYS", SIGSYS },
+  { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCHLD },  { "CONT", SIGCONT },
+  { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+  { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+  { "PROF", SIGPROF },     { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "POLL", SIGPOLL },
+  { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
 static int
@@ -29,12 +31,12 @@ parse_number (const char *s, int *ret)
   char *end;
   long v;
 
-  if (!isdigit ((unsigned char) *s))
+  if (!isdigit ((unsigned char)*s))
     return -1;
   v = strtol (s, &end, 10);
   if (*end || v < 0 || v > 64)
     return -1;
-  *ret = (int) v;
+  *ret = (int)v;
   return 0;
 }
 
@@ -73,7 +75,8 @@ signals_parse (const char *text, int *ret_signal, struct cfs_error **err)
   if (parse_number (s, &sig) == 0)
     {
       if (sig < 1 || sig > SIGRTMAX)
-        return cfs_fail (err, CFS_E_SIGNAL_INVALID, 0, NULL, "signal number %s is out of range (1-%d)", text, SIGRTMAX);
+        return cfs_fail (err, CFS_E_SIGNAL_INVALID, 0, NULL, "signal number %s is out of range (1-%d)", text,
+                         SIGRTMAX);
       *ret_signal = sig;
       return 0;
     }

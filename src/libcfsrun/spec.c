@@ -9,53 +9,63 @@
 #include "oci-spec.h"
 #include "util.h"
 
-static const char default_spec[] = "{"
-  "\"ociVersion\": \"" OCI_VERSION "\","
-  "\"process\": {\"terminal\": true, \"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"],"
-  " \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\"],"
-  " \"cwd\": \"/\","
-  " \"capabilities\": {"
-  "  \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],"
-  "  \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],"
-  "  \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]},"
-  " \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024}],"
-  " \"noNewPrivileges\": true},"
-  "\"root\": {\"path\": \"rootfs\", \"readonly\": true},"
-  "\"hostname\": \"cfsrun\","
-  "\"mounts\": ["
-  " {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
-  " {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
-  "  \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
-  " {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\","
-  "  \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\", \"gid=5\"]},"
-  " {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\","
-  "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
-  " {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\","
-  "  \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},"
-  " {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\","
-  "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},"
-  " {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\","
-  "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}],"
-  "\"linux\": {"
-  " \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
-  " \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"},"
-  "  {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],"
-  " \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\","
-  "  \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],"
-  " \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\"]}"
-  "}";
+static const char default_spec[]
+    = "{"
+      "\"ociVersion\": \"" OCI_VERSION "\","
+      "\"process\": {\"terminal\": true, \"user\": {\"uid\": 0, \"gid\": 0}, \"args\": [\"sh\"],"
+      " \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\"],"
+      " \"cwd\": \"/\","
+      " \"capabilities\": {"
+      "  \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],"
+      "  \"effective\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],"
+      "  \"permitted\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]},"
+      " \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024}],"
+      " \"noNewPrivileges\": true},"
+      "\"root\": {\"path\": \"rootfs\", \"readonly\": true},"
+      "\"hostname\": \"cfsrun\","
+      "\"mounts\": ["
+      " {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+      " {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+      "  \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
+      " {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\","
+      "  \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\", "
+      "\"gid=5\"]},"
+      " {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\","
+      "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"]},"
+      " {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\","
+      "  \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},"
+      " {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\","
+      "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},"
+      " {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\","
+      "  \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"relatime\", \"ro\"]}],"
+      "\"linux\": {"
+      " \"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]},"
+      " \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"}, {\"type\": "
+      "\"uts\"},"
+      "  {\"type\": \"mount\"}, {\"type\": \"cgroup\"}],"
+      " \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", "
+      "\"/proc/latency_stats\","
+      "  \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", "
+      "\"/proc/scsi\"],"
+      " \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", "
+      "\"/proc/sysrq-trigger\"]}"
+      "}";
 
 /* Rootless: map the caller to root, add a user namespace, and bind /sys
    (a sysfs mount needs a network namespace the user owns).  */
-static const char rootless_linux[] = "{"
-  "\"uidMappings\": [{\"containerID\": 0, \"hostID\": %u, \"size\": 1}],"
-  "\"gidMappings\": [{\"containerID\": 0, \"hostID\": %u, \"size\": 1}],"
-  "\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"},"
-  " {\"type\": \"cgroup\"}, {\"type\": \"user\"}],"
-  "\"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\","
-  " \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],"
-  "\"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\"]"
-  "}";
+static const char rootless_linux[]
+    = "{"
+      "\"uidMappings\": [{\"containerID\": 0, \"hostID\": %u, \"size\": 1}],"
+      "\"gidMappings\": [{\"containerID\": 0, \"hostID\": %u, \"size\": 1}],"
+      "\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"},"
+      " {\"type\": \"cgroup\"}, {\"type\": \"user\"}],"
+      "\"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", "
+      "\"/proc/latency_stats\","
+      " \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", "
+      "\"/proc/scsi\"],"
+      "\"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", "
+      "\"/proc/sysrq-trigger\"]"
+      "}";
 
 static int
 make_rootless (struct oci_spec *s, struct cfs_error **err)
@@ -65,7 +75,7 @@ make_rootless (struct oci_spec *s, struct cfs_error **err)
   void *lx = NULL;
   size_t i;
 
-  snprintf (text, sizeof text, rootless_linux, (unsigned) geteuid (), (unsigned) getegid ());
+  snprintf (text, sizeof text, rootless_linux, (unsigned)geteuid (), (unsigned)getegid ());
   if (oci_decode (&oci_linux_type, text, strlen (text), &lx, &perr) < 0)
     {
       oci_parse_error_done (&perr);

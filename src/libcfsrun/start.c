@@ -74,12 +74,12 @@ struct start_ctx
   const struct cfsrun_global *g;
   const struct cfsrun_create_options *o;
   struct cfs_bundle cfg;
-  int rootfd;      /* state root */
-  int dirfd;       /* this container's state dir, locked */
-  bool dir_made;   /* we created it: remove on failure */
+  int rootfd;    /* state root */
+  int dirfd;     /* this container's state dir, locked */
+  bool dir_made; /* we created it: remove on failure */
   struct cfs_record rec;
-  int sync[2];     /* [0] parent end, [1] child end */
-  int listen_fd;   /* start.sock, inherited by the child */
+  int sync[2];   /* [0] parent end, [1] child end */
+  int listen_fd; /* start.sock, inherited by the child */
   char *cgroup_self;
   pid_t pid;
   int container_rootfd;
@@ -149,7 +149,9 @@ child_devices (struct start_ctx *c, struct cfs_error **err)
   bool in_userns = c->cfg.ns.wanted[NS_USER];
 
   /* A /dev bind-mounted from the host already has its nodes. */
-  if (dev && ((dev->type && strcmp (dev->type, "bind") == 0) || (dev->options_len && dev->options
+  if (dev
+      && ((dev->type && strcmp (dev->type, "bind") == 0)
+          || (dev->options_len && dev->options
               && (strcmp (dev->options[0], "bind") == 0 || strcmp (dev->options[0], "rbind") == 0))))
     return 0;
   return devices_create (c->container_rootfd, c->cfg.spec, in_userns, err);
@@ -171,7 +173,8 @@ static int
 child_pivot (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_linux *lx = c->cfg.spec->linux;
-  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot, lx ? lx->rootfs_propagation : NULL, err);
+  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot,
+                        lx ? lx->rootfs_propagation : NULL, err);
 
   closep (&c->container_rootfd);
   c->container_rootfd = -1;
@@ -311,17 +314,21 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "mounts", child_mounts (c, err)) < 0
       || PHASE ("child", "devices", child_devices (c, err)) < 0
       || PHASE ("child", "sysctl", child_sysctl (c, err)) < 0
-      || PHASE ("child", "masks", child_masks (c, err)) < 0 || PHASE ("child", "pivot", child_pivot (c, err)) < 0
-      || PHASE ("child", "readonly", child_readonly (c, err)) < 0 || PHASE ("child", "uts", child_uts (c, err)) < 0
+      || PHASE ("child", "masks", child_masks (c, err)) < 0
+      || PHASE ("child", "pivot", child_pivot (c, err)) < 0
+      || PHASE ("child", "readonly", child_readonly (c, err)) < 0
+      || PHASE ("child", "uts", child_uts (c, err)) < 0
       || PHASE ("child", "process", child_process (c, err)) < 0)
     child_fail (c->sync[1], e);
-  if (sync_send (c->sync[1], SYNC_CHILD_READY, err) < 0 || sync_wait (c->sync[1], SYNC_CREATED, "cfsrun create", err) < 0)
+  if (sync_send (c->sync[1], SYNC_CHILD_READY, err) < 0
+      || sync_wait (c->sync[1], SYNC_CREATED, "cfsrun create", err) < 0)
     _exit (1);
   closep (&c->sync[1]);
   if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
     _exit (1);
   /* From here errors go to `cfsrun start`, over its connection. */
-  if (PHASE ("child", "fds", child_fds (c, err)) < 0 || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
+  if (PHASE ("child", "fds", child_fds (c, err)) < 0
+      || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
     child_fail (conn, e);
   process_exec (c->cfg.spec->process, c->exec_path, err);
   child_fail (conn, e);
@@ -340,9 +347,10 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
   if (r < 0)
     return r;
   if (c->cfg.spec->process->terminal && c->o->console_socket == NULL)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
-                     "config.json: process.terminal is true: this needs --console-socket (terminal support for "
-                     "`run` without it is not implemented yet)");
+    return cfs_fail (
+        err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
+        "config.json: process.terminal is true: this needs --console-socket (terminal support for "
+        "`run` without it is not implemented yet)");
   if (c->o->console_socket)
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
                      "--console-socket: terminals are not supported by this build yet");
@@ -394,7 +402,7 @@ listen_start_socket (struct start_ctx *c, struct cfs_error **err)
   c->listen_fd = fd;
   /* Through the directory fd: the path stays short whatever --root is. */
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", c->dirfd, CFS_START_SOCKET);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 1) < 0)
     return cfs_fail (err, CFS_E_SYNC, errno, CFS_START_SOCKET, "bind start socket");
   return 0;
 }
@@ -438,7 +446,7 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   if (r < 0)
     return r;
   /* fork-like clone: the child returns here on a copy of our stack. */
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) c->cfg.ns.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)c->cfg.ns.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "clone the container process with its namespaces");
   if (pid == 0)
@@ -478,7 +486,7 @@ parent_oom (struct start_ctx *c, struct cfs_error **err)
 
   if (!p->has_oom_score_adj)
     return 0;
-  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) c->pid);
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int)c->pid);
   snprintf (val, sizeof val, "%d", p->oom_score_adj);
   return util_write_file_at (AT_FDCWD, path, val, strlen (val), err) < 0
              ? cfs_wrap (err, "process.oomScoreAdj (lowering it needs CAP_SYS_RESOURCE)")
@@ -495,12 +503,12 @@ static int
 write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
 {
   char tmp[4096], buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  int n = snprintf (buf, sizeof buf, "%d", (int)pid);
   _cleanup_close_ int fd = -1;
 
   snprintf (tmp, sizeof tmp, "%s.tmp", path);
   fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || util_write_all (fd, buf, (size_t) n) < 0 || rename (tmp, path) < 0)
+  if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0 || rename (tmp, path) < 0)
     {
       int saved = errno;
 
@@ -557,8 +565,9 @@ int
 start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, pid_t *ret_pid,
               struct cfs_error **err)
 {
-  struct start_ctx c = { .g = g, .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 }, .listen_fd = -1,
-                         .container_rootfd = -1 };
+  struct start_ctx c = {
+    .g = g, .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 }, .listen_fd = -1, .container_rootfd = -1
+  };
   int r;
 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
@@ -588,8 +597,8 @@ wait_readable (int fd, const char *id, struct cfs_error **err)
     r = poll (&p, 1, START_TIMEOUT_MS);
   while (r < 0 && errno == EINTR);
   if (r == 0)
-    return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` did not answer `start` within %d s", id,
-                     START_TIMEOUT_MS / 1000);
+    return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` did not answer `start` within %d s",
+                     id, START_TIMEOUT_MS / 1000);
   return r < 0 ? cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for container `%s`", id) : 0;
 }
 
@@ -606,12 +615,13 @@ start_release (int dirfd, const char *id, struct cfs_error **err)
   if (fd < 0)
     return cfs_fail (err, CFS_E_SYNC, errno, NULL, "create socket");
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, CFS_START_SOCKET);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     return cfs_fail (err, CFS_E_SYNC, errno, NULL, "connect to container `%s`", id);
   if ((r = wait_readable (fd, id, err)) < 0)
     return r;
   if (util_read_all (fd, &ack, 1) != 1 || ack != 'S')
-    return cfs_fail (err, CFS_E_PROCESS, 0, NULL, "the process of container `%s` exited before it could start", id);
+    return cfs_fail (err, CFS_E_PROCESS, 0, NULL,
+                     "the process of container `%s` exited before it could start", id);
   /* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
      are the error the child hit on the way.  */
   if ((r = wait_readable (fd, id, err)) < 0)

@@ -49,7 +49,7 @@ mkdir_parents (const char *path, mode_t mode)
 {
   char buf[4096], *p;
 
-  if (snprintf (buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+  if (snprintf (buf, sizeof buf, "%s", path) >= (int)sizeof buf)
     return -ENAMETOOLONG;
   for (p = buf + 1; *p; p++)
     {
@@ -203,8 +203,8 @@ state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cf
     return cfs_wrap (err, "read state of container `%s`", id);
   if (oci_decode (&cfs_record_type, json, len, &rec, &perr) < 0)
     {
-      r = cfs_fail (err, CFS_E_STATE_STORE, 0, NULL, "state of container `%s` is corrupt: %s: %s", id, perr.path,
-                    perr.reason);
+      r = cfs_fail (err, CFS_E_STATE_STORE, 0, NULL, "state of container `%s` is corrupt: %s: %s", id,
+                    perr.path, perr.reason);
       oci_parse_error_done (&perr);
       return r;
     }
@@ -229,7 +229,7 @@ state_status (const struct cfs_record *r)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 int

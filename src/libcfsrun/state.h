@@ -13,10 +13,10 @@
 
 /* Where the container is in its life, as cfsrun recorded it. */
 #define CFS_PHASE_CREATING "creating"
-#define CFS_PHASE_CREATED "created"
-#define CFS_PHASE_STARTED "started"
+#define CFS_PHASE_CREATED  "created"
+#define CFS_PHASE_STARTED  "started"
 
-#define OCI_TYPE_cfs_record(F, S)                                                                             \
+#define OCI_TYPE_cfs_record(F, S)                                                                            \
   F (S, STR, id, "id", _, OCI_REQ)                                                                           \
   F (S, STR, bundle, "bundle", _, OCI_REQ)                                                                   \
   F (S, STR, rootfs, "rootfs", _, OCI_OPT)                                                                   \
@@ -58,6 +58,6 @@ int state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **e
 
 /* Name of the socket `start` connects to, inside the container directory. */
 #define CFS_START_SOCKET "start.sock"
-#define CFS_RECORD_FILE "state.json"
+#define CFS_RECORD_FILE  "state.json"
 
 #endif

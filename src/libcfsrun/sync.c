@@ -74,7 +74,7 @@ sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err
   memcpy (&type, buf, 4);
   if (type == SYNC_ERROR)
     {
-      struct cfs_error *e = cfs_error_deserialize (buf + 4, (size_t) n - 4);
+      struct cfs_error *e = cfs_error_deserialize (buf + 4, (size_t)n - 4);
 
       if (e == NULL)
         return cfs_fail (err, CFS_E_SYNC, ENOMEM, NULL, "%s failed", who);
@@ -85,6 +85,7 @@ sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err
       return err && *err ? cfs_error_value (*err) : -EINVAL;
     }
   if (type != expect)
-    return cfs_fail (err, CFS_E_SYNC, 0, NULL, "unexpected message %u from %s (wanted %u)", type, who, expect);
+    return cfs_fail (err, CFS_E_SYNC, 0, NULL, "unexpected message %u from %s (wanted %u)", type, who,
+                     expect);
   return 0;
 }

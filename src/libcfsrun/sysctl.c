@@ -9,8 +9,9 @@
 #include "paths.h"
 #include "util.h"
 
-static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",         "kernel.sem",
-                                        "kernel.shmall", "kernel.shmmax", "kernel.shm_rmid_forced", "kernel.shmmni" };
+static const char *const ipc_keys[]
+    = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",
+        "kernel.shmall", "kernel.shmmax", "kernel.shm_rmid_forced", "kernel.shmmni" };
 
 static enum ns_type
 namespace_of (const char *key)
@@ -43,8 +44,9 @@ sysctl_validate (const struct oci_linux *lx, const struct ns_plan *ns, struct cf
         return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.sysctl",
                          "config.json: linux.sysctl: `%s` is not a sysctl name", key);
       if (t == NS_INVALID)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.sysctl",
-                         "config.json: linux.sysctl: `%s` is not namespaced: setting it would change the host", key);
+        return cfs_fail (
+            err, CFS_E_CONFIG_INVALID, 0, "linux.sysctl",
+            "config.json: linux.sysctl: `%s` is not namespaced: setting it would change the host", key);
       if (!ns->wanted[t])
         return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.sysctl",
                          "config.json: linux.sysctl: `%s` needs a %s namespace in linux.namespaces", key,
@@ -74,11 +76,12 @@ sysctl_apply (int rootfd, const struct oci_linux *lx, struct cfs_error **err)
         return cfs_wrap (err, "linux.sysctl: `%s` (is /proc mounted in the container?)", lx->sysctl_keys[i]);
       /* Never write a file that only looks like procfs. */
       if (fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, path, "linux.sysctl: `%s` is not on procfs:", lx->sysctl_keys[i]);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, path,
+                         "linux.sysctl: `%s` is not on procfs:", lx->sysctl_keys[i]);
       r = util_write_all (fd, lx->sysctl[i], strlen (lx->sysctl[i]));
       if (r < 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, path, "linux.sysctl: set `%s` to `%s`:", lx->sysctl_keys[i],
-                         lx->sysctl[i]);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, path,
+                         "linux.sysctl: set `%s` to `%s`:", lx->sysctl_keys[i], lx->sysctl[i]);
     }
   return 0;
 }

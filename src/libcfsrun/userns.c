@@ -14,15 +14,17 @@ check_ranges (const struct oci_id_mapping *m, size_t n, const char *field, struc
   for (i = 0; i < n; i++)
     {
       if (m[i].size == 0)
-        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s[%zu].size: must be greater than 0", field, i);
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s[%zu].size: must be greater than 0", field,
+                         i);
       for (j = 0; j < i; j++)
         {
-          bool c = m[i].container_id < m[j].container_id + m[j].size && m[j].container_id < m[i].container_id + m[i].size;
+          bool c = m[i].container_id < m[j].container_id + m[j].size
+                   && m[j].container_id < m[i].container_id + m[i].size;
           bool h = m[i].host_id < m[j].host_id + m[j].size && m[j].host_id < m[i].host_id + m[i].size;
 
           if (c || h)
-            return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s[%zu] overlaps %s[%zu] on the %s side", field, i,
-                             field, j, c ? "container" : "host");
+            return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "%s[%zu] overlaps %s[%zu] on the %s side",
+                             field, i, field, j, c ? "container" : "host");
         }
     }
   return 0;
@@ -48,8 +50,9 @@ write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n
   _cleanup_close_ int fd = -1;
 
   for (i = 0; i < n && len < sizeof buf; i++)
-    len += (size_t) snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                             m[i].size);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || util_write_all (fd, buf, len) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, path, "write user namespace mapping");

@@ -21,7 +21,7 @@ util_write_all (int fd, const void *buf, size_t len)
       if (n < 0)
         return -errno;
       p += n;
-      len -= (size_t) n;
+      len -= (size_t)n;
     }
   return 0;
 }
@@ -33,7 +33,7 @@ util_read_all (int fd, void *buf, size_t len)
 
   while (done < len)
     {
-      ssize_t n = read (fd, (char *) buf + done, len - done);
+      ssize_t n = read (fd, (char *)buf + done, len - done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -41,9 +41,9 @@ util_read_all (int fd, void *buf, size_t len)
         return -errno;
       if (n == 0)
         break;
-      done += (size_t) n;
+      done += (size_t)n;
     }
-  return (ssize_t) done;
+  return (ssize_t)done;
 }
 
 int
@@ -74,7 +74,7 @@ util_read_fd (int fd, const char *what, char **ret, size_t *ret_len, struct cfs_
         return cfs_fail (err, CFS_E_SYSTEM, errno, what, "read");
       if (n == 0)
         break;
-      len += (size_t) n;
+      len += (size_t)n;
     }
   buf[len] = '\0';
   if (ret_len)
@@ -130,7 +130,7 @@ util_write_file_at (int dirfd, const char *path, const char *data, size_t len, s
     return cfs_fail (err, CFS_E_SYSTEM, errno, path, "open");
   r = util_write_all (fd, data, len);
   if (r < 0)
-    return cfs_fail (err, CFS_E_SYSTEM, -r, path, "write `%.*s` to", (int) (len > 64 ? 64 : len), data);
+    return cfs_fail (err, CFS_E_SYSTEM, -r, path, "write `%.*s` to", (int)(len > 64 ? 64 : len), data);
   return 0;
 }
 
@@ -140,7 +140,7 @@ util_now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 int
@@ -171,7 +171,7 @@ util_cloexec_from (int from)
 {
   int fd;
 
-  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+  if (syscall (SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
     return 0;
   /* Kernels before 5.11: walk the fds one by one. */
   for (fd = from; fd < 4096; fd++)

@@ -17,7 +17,7 @@
 static inline void
 freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 static inline void
@@ -32,7 +32,7 @@ closep (int *fd)
     }
 }
 
-#define _cleanup_free_ _cleanup_ (freep)
+#define _cleanup_free_  _cleanup_ (freep)
 #define _cleanup_close_ _cleanup_ (closep)
 
 /* Hand ownership over: returns the value and leaves the sentinel behind.
@@ -41,7 +41,7 @@ closep (int *fd)
   ({                                                                                                         \
     __typeof__ (p) *_pp = &(p);                                                                              \
     __typeof__ (p) _v = *_pp;                                                                                \
-    (void) sizeof (*_v);                                                                                     \
+    (void)sizeof (*_v);                                                                                      \
     *_pp = NULL;                                                                                             \
     _v;                                                                                                      \
   })
@@ -75,7 +75,8 @@ int util_read_fd (int fd, const char *what, char **ret, size_t *ret_len, struct 
 
 /* Write a file by writing a temporary and renaming it over, so readers see
    either the old or the new content, never a torn one.  */
-int util_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len, struct cfs_error **err);
+int util_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
+                               struct cfs_error **err);
 
 /* Write a small value to a file that exists (procfs, sysfs, cgroupfs). */
 int util_write_file_at (int dirfd, const char *path, const char *data, size_t len, struct cfs_error **err);

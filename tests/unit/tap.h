@@ -26,7 +26,7 @@ static int tap_n, tap_failed;
   do                                                                                                         \
     {                                                                                                        \
       const char *_g = (got), *_w = (want);                                                                  \
-      ok (_g && _w && strcmp (_g, _w) == 0, __VA_ARGS__);                                                    \
+      ok (_g &&_w &&strcmp (_g, _w) == 0, __VA_ARGS__);                                                      \
       if (!(_g && _w && strcmp (_g, _w) == 0))                                                               \
         printf ("#   got:  %s\n#   want: %s\n", _g ? _g : "(null)", _w ? _w : "(null)");                     \
     }                                                                                                        \

@@ -27,33 +27,37 @@ expect_error (const char *json, const char *path, const char *reason)
   oci_parse_error_done (&e);
 }
 
-static const char full[] = "{\"ociVersion\":\"1.2.0\",\"hostname\":\"h\",\"domainname\":\"d\","
-  "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-  "\"process\":{\"terminal\":false,\"consoleSize\":{\"height\":24,\"width\":80},"
-  "\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":18,\"additionalGids\":[5,6]},"
-  "\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],\"cwd\":\"/\","
-  "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"ambient\":[]},"
-  "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":18446744073709551615,\"soft\":1024}],"
-  "\"noNewPrivileges\":true,\"oomScoreAdj\":-17,\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":-5},"
-  "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":4}},"
-  "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-  "{\"destination\":\"/data\",\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"],"
-  "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}],"
-  "\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"timeout\":5}],\"poststop\":[{\"path\":\"/bin/x\",\"args\":[\"x\"]}]},"
-  "\"annotations\":{\"a\":\"1\",\"b\":\"2\"},"
-  "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
-  "\"timeOffsets\":{\"monotonic\":{\"secs\":-10,\"nanosecs\":5}},"
-  "\"devices\":[{\"type\":\"c\",\"path\":\"/dev/fuse\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
-  "\"resources\":{\"memory\":{\"limit\":-1,\"swappiness\":60},\"cpu\":{\"shares\":1024,\"quota\":-1,\"cpus\":\"0-1\"},"
-  "\"pids\":{\"limit\":42},\"unified\":{\"memory.high\":\"max\"},\"rdma\":{\"mlx\":{\"hcaHandles\":3}},"
-  "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]},"
-  "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
-  "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
-  "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\","
-  "\"errnoRet\":1,\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]},"
-  "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],\"cgroupsPath\":\"/x\","
-  "\"personality\":{\"domain\":\"LINUX32\"},\"memoryPolicy\":{\"mode\":\"MPOL_BIND\",\"nodes\":\"0\"}},"
-  "\"unknownTopLevel\":{\"ignored\":[1,2,3]}}";
+static const char full[]
+    = "{\"ociVersion\":\"1.2.0\",\"hostname\":\"h\",\"domainname\":\"d\","
+      "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+      "\"process\":{\"terminal\":false,\"consoleSize\":{\"height\":24,\"width\":80},"
+      "\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":18,\"additionalGids\":[5,6]},"
+      "\"args\":[\"sh\",\"-c\",\"true\"],\"env\":[\"A=1\"],\"cwd\":\"/\","
+      "\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"ambient\":[]},"
+      "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":18446744073709551615,\"soft\":1024}],"
+      "\"noNewPrivileges\":true,\"oomScoreAdj\":-17,\"scheduler\":{\"policy\":\"SCHED_OTHER\",\"nice\":-5},"
+      "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":4}},"
+      "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+      "{\"destination\":\"/data\",\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"],"
+      "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}],"
+      "\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\",\"timeout\":5}],\"poststop\":[{\"path\":\"/bin/"
+      "x\",\"args\":[\"x\"]}]},"
+      "\"annotations\":{\"a\":\"1\",\"b\":\"2\"},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
+      "\"timeOffsets\":{\"monotonic\":{\"secs\":-10,\"nanosecs\":5}},"
+      "\"devices\":[{\"type\":\"c\",\"path\":\"/dev/fuse\",\"major\":10,\"minor\":229,\"fileMode\":438}],"
+      "\"resources\":{\"memory\":{\"limit\":-1,\"swappiness\":60},\"cpu\":{\"shares\":1024,\"quota\":-1,"
+      "\"cpus\":\"0-1\"},"
+      "\"pids\":{\"limit\":42},\"unified\":{\"memory.high\":\"max\"},\"rdma\":{\"mlx\":{\"hcaHandles\":3}},"
+      "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1048576}]},"
+      "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+      "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
+      "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],\"action\":"
+      "\"SCMP_ACT_ERRNO\","
+      "\"errnoRet\":1,\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]},"
+      "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],\"cgroupsPath\":\"/x\","
+      "\"personality\":{\"domain\":\"LINUX32\"},\"memoryPolicy\":{\"mode\":\"MPOL_BIND\",\"nodes\":\"0\"}},"
+      "\"unknownTopLevel\":{\"ignored\":[1,2,3]}}";
 
 static void
 test_full_config (void)
@@ -70,7 +74,8 @@ test_full_config (void)
   ok (s->root->readonly && s->root->has_readonly, "root.readonly");
   ok (s->process->args_len == 3 && s->process->args[3] == NULL, "args are counted and NULL-terminated");
   ok (s->process->user->uid == 1000 && s->process->user->gid == 1001, "user uid/gid");
-  ok (s->process->user->additional_gids_len == 2 && s->process->user->additional_gids[1] == 6, "additionalGids");
+  ok (s->process->user->additional_gids_len == 2 && s->process->user->additional_gids[1] == 6,
+      "additionalGids");
   ok (s->process->rlimits[0].hard == UINT64_MAX, "uint64 above INT64_MAX");
   ok (s->process->oom_score_adj == -17 && s->process->has_oom_score_adj, "negative int32");
   ok (!s->process->terminal && s->process->has_terminal, "false boolean is present");
@@ -79,7 +84,8 @@ test_full_config (void)
   ok (s->process->capabilities->effective == NULL, "absent array is NULL");
   ok (s->mounts_len == 2 && s->mounts[1].uid_mappings[0].host_id == 100000, "mount idmap");
   ok (s->hooks->prestart[0].timeout == 5 && s->hooks->poststop[0].args_len == 1, "hooks");
-  ok (s->annotations_len == 2 && strcmp (s->annotations_keys[1], "b") == 0 && strcmp (s->annotations[1], "2") == 0,
+  ok (s->annotations_len == 2 && strcmp (s->annotations_keys[1], "b") == 0
+          && strcmp (s->annotations[1], "2") == 0,
       "annotations map");
   ok (lx->namespaces_len == 2 && strcmp (lx->namespaces[1].path, "/proc/1/ns/net") == 0, "namespaces");
   ok (lx->time_offsets_len == 1 && lx->time_offsets[0].secs == -10, "map of objects (timeOffsets)");
@@ -114,21 +120,22 @@ test_round_trip (void)
 static void
 test_errors (void)
 {
-  expect_error ("{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\",1]}}", "process.args[1]",
-                "expected string, got number");
+  expect_error ("{\"ociVersion\":\"1.0.0\",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\",1]}}",
+                "process.args[1]", "expected string, got number");
   expect_error ("{}", "ociVersion", "required field is missing");
   expect_error ("{\"ociVersion\":3}", "ociVersion", "expected string, got number");
   expect_error ("{\"ociVersion\":\"1\",\"process\":{\"args\":[]}}", "process.cwd", "required");
-  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":-1}}}", "process.user.uid",
-                "negative");
+  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":-1}}}",
+                "process.user.uid", "negative");
   expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"user\":{\"uid\":4294967296}}}",
                 "process.user.uid", "out of range for uint32");
-  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"oomScoreAdj\":1.5}}", "process.oomScoreAdj",
-                "non-integer");
+  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"oomScoreAdj\":1.5}}",
+                "process.oomScoreAdj", "non-integer");
   expect_error ("{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\",\"readonly\":\"yes\"}}", "root.readonly",
                 "expected boolean, got string");
   expect_error ("{\"ociVersion\":\"1\",\"mounts\":{}}", "mounts", "expected array, got object");
-  expect_error ("{\"ociVersion\":\"1\",\"mounts\":[{\"type\":\"proc\"}]}", "mounts[0].destination", "required");
+  expect_error ("{\"ociVersion\":\"1\",\"mounts\":[{\"type\":\"proc\"}]}", "mounts[0].destination",
+                "required");
   expect_error ("{\"ociVersion\":\"1\",\"annotations\":{\"a\":1}}", "annotations.a", "expected string");
   expect_error ("{\"ociVersion\":\"1\",\"linux\":{\"resources\":{\"blockIO\":{\"weight\":70000}}}}",
                 "linux.resources.blockIO.weight", "out of range for uint16");
@@ -136,14 +143,16 @@ test_errors (void)
                 "linux.timeOffsets.boottime.secs", "expected int64");
   expect_error ("{\"ociVersion\":\"1\",", "(document)", "invalid JSON");
   expect_error ("[1,2]", "(document)", "expected object, got array");
-  expect_error ("{\"ociVersion\":\"1\",\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}}",
-                "linux.resources.memory.limit", "out of range for int64");
+  expect_error (
+      "{\"ociVersion\":\"1\",\"linux\":{\"resources\":{\"memory\":{\"limit\":9223372036854775808}}}}",
+      "linux.resources.memory.limit", "out of range for int64");
 }
 
 static void
 test_null_and_duplicates (void)
 {
-  struct oci_spec *s = parse ("{\"ociVersion\":\"1\",\"hostname\":null,\"domainname\":\"a\",\"domainname\":\"b\"}", NULL);
+  struct oci_spec *s
+      = parse ("{\"ociVersion\":\"1\",\"hostname\":null,\"domainname\":\"a\",\"domainname\":\"b\"}", NULL);
 
   ok (s && s->hostname == NULL, "null is treated as absent");
   ok (s && strcmp (s->domainname, "b") == 0, "the last duplicate key wins");
@@ -153,16 +162,18 @@ test_null_and_duplicates (void)
 static void
 test_state (void)
 {
-  struct oci_state st = { .oci_version = "1.2.0", .id = "c1", .status = "running", .pid = 42, .has_pid = true,
-                          .bundle = "/b" };
+  struct oci_state st = {
+    .oci_version = "1.2.0", .id = "c1", .status = "running", .pid = 42, .has_pid = true, .bundle = "/b"
+  };
   char *json = NULL;
   void *back = NULL;
 
   ok (oci_encode (&oci_state_type, &st, false, &json, NULL) == 0, "encode state");
-  is_str (json, "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"running\",\"pid\":42,\"bundle\":\"/b\"}",
+  is_str (json,
+          "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"running\",\"pid\":42,\"bundle\":\"/b\"}",
           "state JSON");
   ok (json && oci_decode (&oci_state_type, json, strlen (json), &back, NULL) == 0
-          && ((struct oci_state *) back)->pid == 42,
+          && ((struct oci_state *)back)->pid == 42,
       "state decodes");
   oci_state_free (back);
   free (json);

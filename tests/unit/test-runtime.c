@@ -14,8 +14,8 @@
 #include "state.h"
 #include "tap.h"
 
-#define BASE "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
-#define PROC "\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}"
+#define BASE  "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
+#define PROC  "\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}"
 #define MNTNS "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]}"
 
 /* bundle_parse must fail with CODE and a message containing TEXT. */
@@ -27,7 +27,8 @@ config_fails (const char *json, enum cfs_code code, const char *text)
   int r = bundle_parse (json, strlen (json), &b, &e);
 
   ok (r < 0 && e != NULL, "config rejected: %s", text);
-  ok (e && e->code == code, "code is %s (got %s)", cfs_code_name (code), e ? cfs_code_name (e->code) : "none");
+  ok (e && e->code == code, "code is %s (got %s)", cfs_code_name (code),
+      e ? cfs_code_name (e->code) : "none");
   ok (e && e->msg && strstr (e->msg, text), "message has `%s` (got `%s`)", text, e && e->msg ? e->msg : "");
   cfs_error_free (e);
   bundle_done (&b);
@@ -49,7 +50,8 @@ test_config (void)
                 "config.json: process.args[1]: expected string, got number");
   config_fails ("{" BASE "," MNTNS "}", CFS_E_CONFIG_INVALID, "process: required");
   config_fails ("{\"ociVersion\":\"2.0.0\"," PROC "," MNTNS "}", CFS_E_CONFIG_UNSUPPORTED, "ociVersion");
-  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[]}," MNTNS "}", CFS_E_CONFIG_INVALID, "process.args");
+  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[]}," MNTNS "}", CFS_E_CONFIG_INVALID,
+                "process.args");
   config_fails ("{" BASE ",\"process\":{\"cwd\":\"rel\",\"args\":[\"sh\"]}," MNTNS "}", CFS_E_CONFIG_INVALID,
                 "process.cwd");
   config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"env\":[\"NOEQUALS\"]}," MNTNS "}",
@@ -58,24 +60,28 @@ test_config (void)
                 CFS_E_CONFIG_INVALID, "linux.namespaces[1].type: unknown namespace type `bogus`");
   config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\"}]}}",
                 CFS_E_CONFIG_INVALID, "listed twice");
-  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}", CFS_E_CONFIG_UNSUPPORTED,
-                "mount namespace is required");
+  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}",
+                CFS_E_CONFIG_UNSUPPORTED, "mount namespace is required");
   config_fails ("{" BASE "," PROC ",\"hostname\":\"h\"," MNTNS "}", CFS_E_CONFIG_INVALID, "hostname");
-  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\","
+  config_fails ("{" BASE
+                ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\","
                 "\"hard\":1,\"soft\":1}]}," MNTNS "}",
                 CFS_E_CONFIG_INVALID, "unknown rlimit `RLIMIT_BOGUS`");
-  config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+  config_fails ("{" BASE
+                ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
                 "\"hard\":1,\"soft\":2}]}," MNTNS "}",
                 CFS_E_CONFIG_INVALID, "soft limit 2 is above hard limit 1");
   config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"capabilities\":{\"bounding\":"
                 "[\"CAP_FLY\"]}}," MNTNS "}",
                 CFS_E_CONFIG_INVALID, "process.capabilities.bounding[0]: unknown capability `CAP_FLY`");
-  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"x\","
+  config_fails ("{" BASE "," PROC
+                ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"devices\":[{\"type\":\"x\","
                 "\"path\":\"/dev/x\"}]}}",
                 CFS_E_CONFIG_INVALID, "linux.devices[0].type: `x` is not a device type");
-  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":["
-                "{\"containerID\":0,\"hostID\":1000,\"size\":10},{\"containerID\":5,\"hostID\":2000,\"size\":1}]}}",
-                CFS_E_CONFIG_INVALID, "linux.uidMappings[1] overlaps linux.uidMappings[0]");
+  config_fails (
+      "{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"}],\"uidMappings\":["
+      "{\"containerID\":0,\"hostID\":1000,\"size\":10},{\"containerID\":5,\"hostID\":2000,\"size\":1}]}}",
+      CFS_E_CONFIG_INVALID, "linux.uidMappings[1] overlaps linux.uidMappings[0]");
   config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"relative\"}]}}",
                 CFS_E_CONFIG_INVALID, "not an absolute path");
   config_fails ("{" BASE ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"oomScoreAdj\":5000}," MNTNS "}",
@@ -89,23 +95,25 @@ test_signals (void)
   {
     const char *text;
     int sig;
-  } cases[] = { { "KILL", SIGKILL }, { "SIGKILL", SIGKILL }, { "sigterm", SIGTERM }, { "9", 9 },
-                { "HUP", SIGHUP },   { "RTMIN", SIGRTMIN },  { "RTMIN+2", SIGRTMIN + 2 }, { "SIGRTMAX-1", SIGRTMAX - 1 } };
+  } cases[] = { { "KILL", SIGKILL },         { "SIGKILL", SIGKILL },
+                { "sigterm", SIGTERM },      { "9", 9 },
+                { "HUP", SIGHUP },           { "RTMIN", SIGRTMIN },
+                { "RTMIN+2", SIGRTMIN + 2 }, { "SIGRTMAX-1", SIGRTMAX - 1 } };
   const char *bad[] = { "SIGFOO", "0", "65", "-1", "", "RTMIN+99", "9x" };
   size_t i;
 
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
       int sig = 0;
-      ok (signals_parse (cases[i].text, &sig, NULL) == 0 && sig == cases[i].sig, "signal `%s` is %d", cases[i].text,
-          cases[i].sig);
+      ok (signals_parse (cases[i].text, &sig, NULL) == 0 && sig == cases[i].sig, "signal `%s` is %d",
+          cases[i].text, cases[i].sig);
     }
   for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
     {
       struct cfs_error *e = NULL;
       int sig;
-      ok (signals_parse (bad[i], &sig, &e) < 0 && e && e->code == CFS_E_SIGNAL_INVALID, "signal `%s` is rejected",
-          bad[i]);
+      ok (signals_parse (bad[i], &sig, &e) < 0 && e && e->code == CFS_E_SIGNAL_INVALID,
+          "signal `%s` is rejected", bad[i]);
       cfs_error_free (e);
     }
 }
@@ -161,7 +169,8 @@ test_error_type (void)
   ok (r == -2, "cfs_fail returns -errno");
   cfs_wrap (&e, "mounts[3]");
   text = cfs_error_text (e);
-  is_str (text, "mounts[3]: mount tmpfs on `/mnt/x`: No such file or directory", "text carries context, path, errno");
+  is_str (text, "mounts[3]: mount tmpfs on `/mnt/x`: No such file or directory",
+          "text carries context, path, errno");
   ok (cfs_error_serialize (e, &buf, &len) == 0, "serialize");
   back = cfs_error_deserialize (buf, len);
   ok (back && back->code == CFS_E_MOUNT && back->errnum == 2 && strcmp (back->path, "/mnt/x") == 0
