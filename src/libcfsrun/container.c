@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "hooks.h"
 #include "proc.h"
 #include "signals.h"
 #include "start.h"
@@ -84,6 +85,20 @@ mark_started (struct opened *c, struct cfs_error **err)
   return state_record_write (c->dirfd, c->rec, err);
 }
 
+/* poststart and poststop: failures are warnings (config.md). */
+static void
+run_hooks_warn (const struct cfs_record *rec, const char *kind, const char *status)
+{
+  const struct oci_hooks *h = rec->hooks;
+  bool post_start = strcmp (kind, "poststart") == 0;
+  size_t n = h ? (post_start ? h->poststart_len : h->poststop_len) : 0;
+  _cleanup_free_ char *json = NULL;
+
+  if (n == 0 || state_to_json (rec, status, false, &json, NULL) < 0)
+    return;
+  hooks_run_warn (post_start ? h->poststart : h->poststop, n, kind, json);
+}
+
 int
 cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
 {
@@ -100,6 +115,8 @@ cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cf
   /* Even a failed exec means the process went past `created`. */
   if (mark_started (&c, r < 0 ? NULL : err) < 0 && r == 0)
     return -EIO;
+  if (r == 0)
+    run_hooks_warn (c.rec, "poststart", "running");
   return r;
 }
 
@@ -108,25 +125,13 @@ cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **re
                         struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
-  struct oci_state st = { 0 };
   int r;
 
   /* A shared lock: `state` waits only for a command that changes the record. */
   r = open_container (g, id, LOCK_SH, &c, err);
   if (r < 0)
     return r;
-  st.oci_version = (char *)OCI_VERSION;
-  st.id = c.rec->id;
-  st.status = (char *)c.status;
-  st.bundle = c.rec->bundle;
-  st.pid = strcmp (c.status, "stopped") == 0 ? 0 : c.rec->pid;
-  st.has_pid = true;
-  st.annotations_keys = c.rec->annotations_keys;
-  st.annotations = c.rec->annotations;
-  st.annotations_len = c.rec->annotations_len;
-  if (oci_encode (&oci_state_type, &st, true, ret_json, NULL) < 0)
-    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode state");
-  return 0;
+  return state_to_json (c.rec, c.status, true, ret_json, err);
 }
 
 static int
@@ -260,7 +265,10 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
       if (r < 0)
         return r;
     }
-  return state_dir_remove (c.rootfd, id, c.dirfd, err);
+  r = state_dir_remove (c.rootfd, id, c.dirfd, err);
+  if (r == 0)
+    run_hooks_warn (c.rec, "poststop", "stopped");
+  return r;
 }
 
 static int

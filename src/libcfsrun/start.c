@@ -10,11 +10,12 @@
  *   clone       one clone() with every ─▶  join        setns the paths given
  *               new namespace
  *   idmaps      uid_map/gid_map ──────────▶            (waits: SYNC_IDMAPS_DONE)
- *   oom         oom_score_adj              rootfs      propagation, bind rootfs
+ *   oom         oom_score_adj              rootfs      bind rootfs, rslave
  *                                          mounts      config.json mounts in order
  *                                          devices     default + linux.devices
  *                                          sysctl      linux.sysctl via /proc/sys
  *                                          masks       maskedPaths, readonlyPaths
+ *   hooks       prestart, createRuntime ◀─▶ hooks       createContainer
  *                                          pivot       pivot_root, detach old root
  *                                          readonly    root.readonly
  *                                          uts         hostname, domainname
@@ -24,7 +25,9 @@
  *   created     record "created", pid file ─▶ SYNC_CREATED
  *   (create exits)                         wait        accept() on start.sock
  *
- *   cfsrun start: connect to start.sock ──▶ fds, seccomp (NNP), exec
+ *   cfsrun start: connect to start.sock ──▶ hooks (startContainer), fds,
+ *                                           seccomp (NNP), exec
+ *                 poststart hooks
  *                 EOF = exec done (socket is close-on-exec); bytes = the error
  *
  * Each phase is one call into the file that owns it, run through PHASE(),
@@ -48,6 +51,7 @@
 
 #include "bundle.h"
 #include "devices.h"
+#include "hooks.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "paths.h"
@@ -84,6 +88,7 @@ struct start_ctx
   pid_t pid;
   int container_rootfd;
   char *exec_path;
+  char *state_json; /* child: for startContainer hooks */
 };
 
 static int
@@ -169,6 +174,32 @@ child_masks (struct start_ctx *c, struct cfs_error **err)
   return mounts_mask_paths (c->container_rootfd, c->cfg.spec->linux, err);
 }
 
+static bool
+has_create_hooks (const struct oci_hooks *h)
+{
+  return h && (h->prestart_len || h->create_runtime_len || h->create_container_len);
+}
+
+/* Before pivot_root: the parent runs prestart and createRuntime (runtime
+   namespace), then createContainer runs here, in the container's
+   namespaces, with host paths still reachable as the spec asks.  */
+static int
+child_create_hooks (struct start_ctx *c, struct cfs_error **err)
+{
+  _cleanup_free_ char *json = NULL;
+  const struct oci_hooks *h = c->rec.hooks;
+  int r;
+
+  if (!has_create_hooks (h))
+    return 0;
+  r = sync_send (c->sync[1], SYNC_CREATE_HOOKS, err);
+  if (r == 0)
+    r = sync_wait_data (c->sync[1], SYNC_HOOKS_DONE, "cfsrun create", &json, err);
+  if (r < 0)
+    return r;
+  return hooks_run (h->create_container, h->create_container_len, "createContainer", json, err);
+}
+
 static int
 child_pivot (struct start_ctx *c, struct cfs_error **err)
 {
@@ -226,6 +257,18 @@ child_process (struct start_ctx *c, struct cfs_error **err)
   if ((r = process_set_cwd (p, err)) < 0)
     return r;
   return process_find_executable (p, &c->exec_path, err);
+}
+
+/* startContainer: in the container, after `start`, before the program. */
+static int
+child_start_hooks (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_hooks *h = c->rec.hooks;
+
+  if (h == NULL || h->start_container_len == 0)
+    return 0;
+  return hooks_run (h->start_container, h->start_container_len, "startContainer",
+                    c->state_json ? c->state_json : "{}", err);
 }
 
 /* Block in accept() until `start` connects, and tell it we go on. */
@@ -315,19 +358,21 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "devices", child_devices (c, err)) < 0
       || PHASE ("child", "sysctl", child_sysctl (c, err)) < 0
       || PHASE ("child", "masks", child_masks (c, err)) < 0
+      || PHASE ("child", "hooks", child_create_hooks (c, err)) < 0
       || PHASE ("child", "pivot", child_pivot (c, err)) < 0
       || PHASE ("child", "readonly", child_readonly (c, err)) < 0
       || PHASE ("child", "uts", child_uts (c, err)) < 0
       || PHASE ("child", "process", child_process (c, err)) < 0)
     child_fail (c->sync[1], e);
   if (sync_send (c->sync[1], SYNC_CHILD_READY, err) < 0
-      || sync_wait (c->sync[1], SYNC_CREATED, "cfsrun create", err) < 0)
+      || sync_wait_data (c->sync[1], SYNC_CREATED, "cfsrun create", &c->state_json, err) < 0)
     _exit (1);
   closep (&c->sync[1]);
   if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
     _exit (1);
   /* From here errors go to `cfsrun start`, over its connection. */
-  if (PHASE ("child", "fds", child_fds (c, err)) < 0
+  if (PHASE ("child", "hooks", child_start_hooks (c, err)) < 0
+      || PHASE ("child", "fds", child_fds (c, err)) < 0
       || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
     child_fail (conn, e);
   process_exec (c->cfg.spec->process, c->exec_path, err);
@@ -371,6 +416,9 @@ record_init (struct start_ctx *c, struct cfs_error **err)
   c->rec.created = strdup (ts);
   c->rec.owner = geteuid ();
   c->rec.has_owner = true;
+  /* Kept in the record: start and delete run hooks from what create saw,
+     whatever happens to config.json later.  */
+  c->rec.hooks = TAKE_PTR (c->cfg.spec->hooks);
   if (s->annotations_len)
     {
       size_t i;
@@ -499,6 +547,37 @@ parent_wait_child (struct start_ctx *c, struct cfs_error **err)
   return sync_wait (c->sync[0], SYNC_CHILD_READY, "the container process", err);
 }
 
+/* prestart (deprecated, still run) and createRuntime, when the child has
+   made its mounts and waits before pivot_root.  */
+static int
+parent_create_hooks (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_hooks *h = c->rec.hooks;
+  _cleanup_free_ char *json = NULL;
+  int r;
+
+  if (!has_create_hooks (h))
+    return 0;
+  r = sync_wait (c->sync[0], SYNC_CREATE_HOOKS, "the container process", err);
+  /* prestart hooks were run by `start` before runtime-spec 1.0.2 and still
+     expect the status of then, "created" (crun does the same).  */
+  if (r == 0 && h->prestart_len)
+    {
+      _cleanup_free_ char *pre = NULL;
+
+      r = state_to_json (&c->rec, "created", false, &pre, err);
+      if (r == 0)
+        r = hooks_run (h->prestart, h->prestart_len, "prestart", pre, err);
+    }
+  if (r == 0)
+    r = state_to_json (&c->rec, "creating", false, &json, err);
+  if (r == 0)
+    r = hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json, err);
+  if (r < 0)
+    return r;
+  return sync_send_data (c->sync[0], SYNC_HOOKS_DONE, json, strlen (json), err);
+}
+
 static int
 write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
 {
@@ -529,6 +608,14 @@ parent_created (struct start_ctx *c, struct cfs_error **err)
     return r;
   if (c->o->pid_file && (r = write_pid_file (c->o->pid_file, c->pid, err)) < 0)
     return r;
+  if (c->rec.hooks && c->rec.hooks->start_container_len)
+    {
+      _cleanup_free_ char *json = NULL;
+
+      if ((r = state_to_json (&c->rec, "created", false, &json, err)) < 0)
+        return r;
+      return sync_send_data (c->sync[0], SYNC_CREATED, json, strlen (json), err);
+    }
   return sync_send (c->sync[0], SYNC_CREATED, err);
 }
 
@@ -559,6 +646,7 @@ ctx_done (struct start_ctx *c)
   closep (&c->sync[1]);
   closep (&c->listen_fd);
   free (c->cgroup_self);
+  free (c->state_json);
 }
 
 int
@@ -576,6 +664,7 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
       || (r = PHASE ("parent", "clone", parent_clone (&c, err))) < 0
       || (r = PHASE ("parent", "idmaps", parent_idmaps (&c, err))) < 0
       || (r = PHASE ("parent", "oom", parent_oom (&c, err))) < 0
+      || (r = PHASE ("parent", "hooks", parent_create_hooks (&c, err))) < 0
       || (r = PHASE ("parent", "container", parent_wait_child (&c, err))) < 0
       || (r = PHASE ("parent", "created", parent_created (&c, err))) < 0)
     parent_rollback (&c);

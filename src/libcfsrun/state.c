@@ -226,6 +226,27 @@ state_status (const struct cfs_record *r)
   return "running";
 }
 
+int
+state_to_json (const struct cfs_record *r, const char *status, bool pretty, char **ret_json,
+               struct cfs_error **err)
+{
+  struct oci_state st = {
+    .oci_version = (char *)OCI_VERSION,
+    .id = r->id,
+    .status = (char *)status,
+    .bundle = r->bundle,
+    .pid = strcmp (status, "stopped") == 0 ? 0 : r->pid,
+    .has_pid = true,
+    .annotations_keys = r->annotations_keys,
+    .annotations = r->annotations,
+    .annotations_len = r->annotations_len,
+  };
+
+  if (oci_encode (&oci_state_type, &st, pretty, ret_json, NULL) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode state of container `%s`", r->id);
+  return 0;
+}
+
 static int
 cmp_str (const void *a, const void *b)
 {

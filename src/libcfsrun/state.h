@@ -25,7 +25,8 @@
   F (S, U64, pid_start_time, "pidStartTime", _, OCI_OPT)                                                     \
   F (S, STR, created, "created", _, OCI_OPT)                                                                 \
   F (S, U32, owner, "owner", _, OCI_OPT)                                                                     \
-  F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)
+  F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)                                                     \
+  F (S, OBJ, hooks, "hooks", oci_hooks, OCI_OPT)
 
 OCI_DECLARE_STRUCT (cfs_record)
 
@@ -52,6 +53,10 @@ int state_record_read (int dirfd, const char *id, struct cfs_record **ret, struc
 /* The spec status of a container from its record and its process:
    "creating", "created", "running" or "stopped".  */
 const char *state_status (const struct cfs_record *r);
+
+/* The runtime-spec state JSON of the container (for `state` and hooks). */
+int state_to_json (const struct cfs_record *r, const char *status, bool pretty, char **ret_json,
+                   struct cfs_error **err);
 
 /* The ids of all containers under ROOTFD, sorted. */
 int state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **err);

@@ -7,7 +7,8 @@
 
 #include "util.h"
 
-#define SYNC_MSG_MAX 8192
+/* Big enough for a state JSON with many annotations. */
+#define SYNC_MSG_MAX 65536
 
 int
 sync_socketpair (int ret_fds[2], struct cfs_error **err)
@@ -36,7 +37,13 @@ send_msg (int fd, uint32_t type, const void *payload, size_t len)
 int
 sync_send (int fd, enum sync_msg msg, struct cfs_error **err)
 {
-  int r = send_msg (fd, msg, NULL, 0);
+  return sync_send_data (fd, msg, NULL, 0, err);
+}
+
+int
+sync_send_data (int fd, enum sync_msg msg, const char *data, size_t len, struct cfs_error **err)
+{
+  int r = len > SYNC_MSG_MAX - 4 ? -EMSGSIZE : send_msg (fd, msg, data, len);
 
   if (r < 0)
     return cfs_fail (err, CFS_E_SYNC, -r, NULL, "send to the other cfsrun process");
@@ -57,6 +64,12 @@ sync_send_error (int fd, const struct cfs_error *e)
 
 int
 sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err)
+{
+  return sync_wait_data (fd, expect, who, NULL, err);
+}
+
+int
+sync_wait_data (int fd, enum sync_msg expect, const char *who, char **ret_data, struct cfs_error **err)
 {
   char buf[SYNC_MSG_MAX];
   uint32_t type;
@@ -87,5 +100,11 @@ sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err
   if (type != expect)
     return cfs_fail (err, CFS_E_SYNC, 0, NULL, "unexpected message %u from %s (wanted %u)", type, who,
                      expect);
+  if (ret_data)
+    {
+      *ret_data = strndup (buf + 4, (size_t)n - 4);
+      if (*ret_data == NULL)
+        return cfs_fail (err, CFS_E_SYNC, ENOMEM, NULL, "message from %s", who);
+    }
   return 0;
 }

@@ -18,6 +18,8 @@
 enum sync_msg
 {
   SYNC_IDMAPS_DONE = 1,
+  SYNC_CREATE_HOOKS, /* child: mounts done, run prestart/createRuntime now */
+  SYNC_HOOKS_DONE,   /* parent: done; payload: the state JSON for createContainer */
   SYNC_CHILD_READY,
   SYNC_CREATED,
   SYNC_ERROR,
@@ -26,6 +28,7 @@ enum sync_msg
 
 int sync_socketpair (int ret_fds[2], struct cfs_error **err);
 int sync_send (int fd, enum sync_msg msg, struct cfs_error **err);
+int sync_send_data (int fd, enum sync_msg msg, const char *data, size_t len, struct cfs_error **err);
 
 /* Send E to the peer (the child reports its failure this way). */
 void sync_send_error (int fd, const struct cfs_error *e);
@@ -33,5 +36,8 @@ void sync_send_error (int fd, const struct cfs_error *e);
 /* Wait for EXPECT.  A SYNC_ERROR from the peer becomes *err; EOF means the
    peer died and is reported with WHO.  */
 int sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err);
+
+/* The same, returning the payload (NUL-terminated, malloc'd) if any. */
+int sync_wait_data (int fd, enum sync_msg expect, const char *who, char **ret_data, struct cfs_error **err);
 
 #endif
