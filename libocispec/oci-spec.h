@@ -275,6 +275,44 @@
   F (S, STR, bundle, "bundle", _, OCI_REQ)                                                                   \
   F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)
 
+/* ---- features.md ---- */
+#define OCI_TYPE_oci_feature_enabled(F, S) F (S, BOOL, enabled, "enabled", _, OCI_OPT)
+
+#define OCI_TYPE_oci_features_cgroup(F, S)                                                                    \
+  F (S, BOOL, v1, "v1", _, OCI_OPT)                                                                          \
+  F (S, BOOL, v2, "v2", _, OCI_OPT)                                                                          \
+  F (S, BOOL, systemd, "systemd", _, OCI_OPT)                                                                \
+  F (S, BOOL, systemd_user, "systemdUser", _, OCI_OPT)                                                       \
+  F (S, BOOL, rdma, "rdma", _, OCI_OPT)
+
+#define OCI_TYPE_oci_features_seccomp(F, S)                                                                   \
+  F (S, BOOL, enabled, "enabled", _, OCI_OPT)                                                                \
+  F (S, ARR_STR, actions, "actions", _, OCI_OPT)                                                             \
+  F (S, ARR_STR, operators, "operators", _, OCI_OPT)                                                         \
+  F (S, ARR_STR, archs, "archs", _, OCI_OPT)                                                                 \
+  F (S, ARR_STR, known_flags, "knownFlags", _, OCI_OPT)                                                      \
+  F (S, ARR_STR, supported_flags, "supportedFlags", _, OCI_OPT)
+
+#define OCI_TYPE_oci_mount_extensions(F, S) F (S, OBJ, idmap, "idmap", oci_feature_enabled, OCI_OPT)
+
+#define OCI_TYPE_oci_features_linux(F, S)                                                                     \
+  F (S, ARR_STR, namespaces, "namespaces", _, OCI_OPT)                                                       \
+  F (S, ARR_STR, capabilities, "capabilities", _, OCI_OPT)                                                   \
+  F (S, OBJ, cgroup, "cgroup", oci_features_cgroup, OCI_OPT)                                                 \
+  F (S, OBJ, seccomp, "seccomp", oci_features_seccomp, OCI_OPT)                                              \
+  F (S, OBJ, apparmor, "apparmor", oci_feature_enabled, OCI_OPT)                                             \
+  F (S, OBJ, selinux, "selinux", oci_feature_enabled, OCI_OPT)                                               \
+  F (S, OBJ, intel_rdt, "intelRdt", oci_feature_enabled, OCI_OPT)                                            \
+  F (S, OBJ, mount_extensions, "mountExtensions", oci_mount_extensions, OCI_OPT)
+
+#define OCI_TYPE_oci_features(F, S)                                                                           \
+  F (S, STR, oci_version_min, "ociVersionMin", _, OCI_REQ)                                                   \
+  F (S, STR, oci_version_max, "ociVersionMax", _, OCI_REQ)                                                   \
+  F (S, ARR_STR, hooks, "hooks", _, OCI_OPT)                                                                 \
+  F (S, ARR_STR, mount_options, "mountOptions", _, OCI_OPT)                                                  \
+  F (S, OBJ, linux, "linux", oci_features_linux, OCI_OPT)                                                    \
+  F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)
+
 #define OCI_ALL_TYPES(T)                                                                                     \
   T (oci_root)                                                                                               \
   T (oci_id_mapping)                                                                                         \
@@ -313,7 +351,13 @@
   T (oci_memory_policy)                                                                                      \
   T (oci_linux)                                                                                              \
   T (oci_spec)                                                                                               \
-  T (oci_state)
+  T (oci_state)                                                                                              \
+  T (oci_feature_enabled)                                                                                    \
+  T (oci_features_cgroup)                                                                                    \
+  T (oci_features_seccomp)                                                                                   \
+  T (oci_mount_extensions)                                                                                   \
+  T (oci_features_linux)                                                                                     \
+  T (oci_features)
 
 OCI_ALL_TYPES (OCI_DECLARE_STRUCT)
 

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
   { "delete", cmd_delete, "delete a stopped container" },
   { "list", cmd_list, "list containers" },
   { "spec", cmd_spec, "write a default config.json" },
+  { "features", cmd_features, "print the features this build supports" },
 };
 
 static void

@@ -64,6 +64,9 @@ void cfsrun_list_free (struct cfsrun_list_entry *e, size_t n);
    mapping the caller).  */
 int cfsrun_spec_default (bool rootless, char **ret_json, struct cfs_error **err);
 
+/* The runtime-spec features JSON of this build. */
+int cfsrun_features (char **ret_json, struct cfs_error **err);
+
 /* Parse a signal name or number (for tests and the CLI). */
 int cfsrun_parse_signal (const char *text, int *ret_signal, struct cfs_error **err);
 

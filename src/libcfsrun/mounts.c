@@ -58,6 +58,23 @@ static const struct
   { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
+size_t
+mounts_option_names (const char **names, size_t max)
+{
+  size_t i, n = 0;
+
+  for (i = 0; i < ARRAY_SIZE (flag_options) && n < max; i++)
+    names[n++] = flag_options[i].name;
+  for (i = 0; i < ARRAY_SIZE (propagation_options) && n < max; i++)
+    names[n++] = propagation_options[i].name;
+  if (n + 2 <= max)
+    {
+      names[n++] = "bind";
+      names[n++] = "rbind";
+    }
+  return n;
+}
+
 unsigned long
 mounts_propagation_flag (const char *name)
 {

@@ -22,6 +22,10 @@ int mounts_parse_options (char *const *options, size_t n, const char *field, str
                           struct cfs_error **err);
 void mounts_flags_done (struct mount_flags *f);
 
+/* Every option word mounts_parse_options knows, for `features`: fills
+   NAMES (room for MAX) and returns how many.  */
+size_t mounts_option_names (const char **names, size_t max);
+
 /* Propagation of one option word ("rslave"...), 0 if it is none. */
 unsigned long mounts_propagation_flag (const char *name);
 

@@ -27,6 +27,16 @@ static const struct
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
+size_t
+seccomp_operator_names (const char **names, size_t max)
+{
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (ops) && i < max; i++)
+    names[i] = ops[i].name;
+  return i;
+}
+
 /* ERRNO and TRACE take errnoRet (default EPERM for ERRNO, as runc). */
 static int
 parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, uint32_t *out,

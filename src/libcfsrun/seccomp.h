@@ -15,6 +15,9 @@ int seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, 
 /* Load it into the calling process. */
 int seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err);
 
+/* The action and operator names this build accepts, for `features`. */
+size_t seccomp_operator_names (const char **names, size_t max);
+
 struct seccomp_plan *seccomp_plan_free (struct seccomp_plan *p);
 
 #endif

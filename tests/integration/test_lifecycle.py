@@ -310,3 +310,20 @@ def test_time_and_cgroup_namespaces(env):
     assert lines and lines[0] != os.readlink("/proc/self/ns/time"), "new time namespace: %r" % r
     assert lines[1] != os.readlink("/proc/self/ns/cgroup"), "new cgroup namespace"
     assert all(l.endswith(":/") for l in lines[2:]), "cgroup paths are rooted at the container's: %r" % lines
+
+
+def test_features(env):
+    r = env.cfs("features")
+    eq(r.rc, 0, "features: %r" % r)
+    f = json.loads(r.out)
+    eq(f["ociVersionMin"], "1.0.0", "min")
+    assert f["ociVersionMax"].startswith("1."), f
+    eq(sorted(f["hooks"]), sorted(["prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                                   "poststop"]), "hooks")
+    for o in ["ro", "rbind", "rslave", "nosuid", "strictatime"]:
+        assert o in f["mountOptions"], o
+    eq(sorted(f["linux"]["namespaces"]), ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"], "ns")
+    assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]["capabilities"]
+    assert "SCMP_CMP_MASKED_EQ" in f["linux"]["seccomp"]["operators"]
+    assert "SCMP_ACT_NOTIFY" not in f["linux"]["seccomp"]["actions"], "not implemented, not claimed"
+    assert f["linux"]["apparmor"]["enabled"] is False
