@@ -278,14 +278,14 @@
 /* ---- features.md ---- */
 #define OCI_TYPE_oci_feature_enabled(F, S) F (S, BOOL, enabled, "enabled", _, OCI_OPT)
 
-#define OCI_TYPE_oci_features_cgroup(F, S)                                                                    \
+#define OCI_TYPE_oci_features_cgroup(F, S)                                                                   \
   F (S, BOOL, v1, "v1", _, OCI_OPT)                                                                          \
   F (S, BOOL, v2, "v2", _, OCI_OPT)                                                                          \
   F (S, BOOL, systemd, "systemd", _, OCI_OPT)                                                                \
   F (S, BOOL, systemd_user, "systemdUser", _, OCI_OPT)                                                       \
   F (S, BOOL, rdma, "rdma", _, OCI_OPT)
 
-#define OCI_TYPE_oci_features_seccomp(F, S)                                                                   \
+#define OCI_TYPE_oci_features_seccomp(F, S)                                                                  \
   F (S, BOOL, enabled, "enabled", _, OCI_OPT)                                                                \
   F (S, ARR_STR, actions, "actions", _, OCI_OPT)                                                             \
   F (S, ARR_STR, operators, "operators", _, OCI_OPT)                                                         \
@@ -295,7 +295,7 @@
 
 #define OCI_TYPE_oci_mount_extensions(F, S) F (S, OBJ, idmap, "idmap", oci_feature_enabled, OCI_OPT)
 
-#define OCI_TYPE_oci_features_linux(F, S)                                                                     \
+#define OCI_TYPE_oci_features_linux(F, S)                                                                    \
   F (S, ARR_STR, namespaces, "namespaces", _, OCI_OPT)                                                       \
   F (S, ARR_STR, capabilities, "capabilities", _, OCI_OPT)                                                   \
   F (S, OBJ, cgroup, "cgroup", oci_features_cgroup, OCI_OPT)                                                 \
@@ -305,7 +305,7 @@
   F (S, OBJ, intel_rdt, "intelRdt", oci_feature_enabled, OCI_OPT)                                            \
   F (S, OBJ, mount_extensions, "mountExtensions", oci_mount_extensions, OCI_OPT)
 
-#define OCI_TYPE_oci_features(F, S)                                                                           \
+#define OCI_TYPE_oci_features(F, S)                                                                          \
   F (S, STR, oci_version_min, "ociVersionMin", _, OCI_REQ)                                                   \
   F (S, STR, oci_version_max, "ociVersionMax", _, OCI_REQ)                                                   \
   F (S, ARR_STR, hooks, "hooks", _, OCI_OPT)                                                                 \

@@ -24,6 +24,7 @@ int cmd_kill (int argc, char **argv, const struct cfsrun_global *g, struct cfs_e
 int cmd_delete (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_features (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_exec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 
 /* A usage error naming the command, e.g. "create: missing container id". */

@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
   { "create", cmd_create, "create a container, ready for start" },
   { "start", cmd_start, "run the user program of a created container" },
   { "run", cmd_run, "create and start a container, and wait for it" },
+  { "exec", cmd_exec, "run a new process in a running container" },
   { "state", cmd_state, "print the state of a container as JSON" },
   { "kill", cmd_kill, "send a signal to a container" },
   { "delete", cmd_delete, "delete a stopped container" },

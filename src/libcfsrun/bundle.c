@@ -68,10 +68,10 @@ check_uts (const struct cfs_bundle *c, struct cfs_error **err)
 
   if (s->hostname && s->hostname[0] && !new_uts)
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "hostname",
-                     "config.json: hostname: setting it needs a new uts namespace in linux.namespaces");
+                     "config.json: hostname: setting it needs a uts namespace in linux.namespaces");
   if (s->domainname && s->domainname[0] && !new_uts)
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "domainname",
-                     "config.json: domainname: setting it needs a new uts namespace in linux.namespaces");
+                     "config.json: domainname: setting it needs a uts namespace in linux.namespaces");
   return 0;
 }
 
@@ -157,6 +157,8 @@ bundle_load (const char *bundle, struct cfs_bundle *ret, struct cfs_error **err)
   r = bundle_parse (json, len, ret, err);
   if (r < 0)
     return r;
+  ret->json_len = len;
+  ret->json = TAKE_PTR (json);
   ret->bundle = strdup (real);
   if (ret->bundle == NULL)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "config");
@@ -172,4 +174,6 @@ bundle_done (struct cfs_bundle *c)
   c->bundle = c->rootfs = NULL;
   namespaces_plan_done (&c->ns);
   c->seccomp = seccomp_plan_free (c->seccomp);
+  free (c->json);
+  c->json = NULL;
 }

@@ -19,6 +19,8 @@ struct cfs_bundle
   struct caps_plan caps;
   bool has_caps;
   struct seccomp_plan *seccomp; /* NULL: no filter */
+  char *json;                   /* the config.json text, kept for exec */
+  size_t json_len;
 };
 
 int bundle_load (const char *bundle, struct cfs_bundle *ret, struct cfs_error **err);

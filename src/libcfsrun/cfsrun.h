@@ -35,6 +35,35 @@ int cfsrun_container_start (const struct cfsrun_global *g, const char *id, struc
 int cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
                           int *ret_status, struct cfs_error **err);
 
+struct cfsrun_exec_options
+{
+  const char *id;
+  const char *process_file; /* -p: a process.json replacing the config's process */
+  char **args;              /* or these args, on top of the config's process */
+  size_t args_len;
+  char **env; /* --env KEY=value, added */
+  size_t env_len;
+  const char *cwd;
+  const char *user;            /* uid[:gid] */
+  const char *additional_gids; /* comma-separated */
+  char **caps;                 /* --cap, added to every set */
+  size_t caps_len;
+  bool no_new_privs;
+  bool tty;
+  const char *console_socket;
+  bool detach;
+  const char *pid_file;
+  int preserve_fds;
+  const char *apparmor;
+  const char *process_label;
+  const char *cgroup;
+};
+
+/* Run a new process in a created or running container; unless DETACH, wait
+   for it and set *RET_STATUS to its exit code (128+signal when killed). */
+int cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o,
+                           int *ret_status, struct cfs_error **err);
+
 /* The runtime-spec state of a container as JSON. */
 int cfsrun_container_state (const struct cfsrun_global *g, const char *id, char **ret_json,
                             struct cfs_error **err);

@@ -9,16 +9,18 @@
 #include "seccomp.h"
 #include "util.h"
 
-static char *hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+static char *hooks[]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
 static char *namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
 /* SCMP_ACT_NOTIFY is left out until the notify listener is implemented. */
-static char *actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-                           "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP" };
-static char *archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",  "SCMP_ARCH_MIPS",  "SCMP_ARCH_MIPS64",
+static char *actions[]
+    = { "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP" };
+static char *archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",     "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",
                          "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64", "SCMP_ARCH_S390",
-                         "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",  "SCMP_ARCH_X86",   "SCMP_ARCH_X86_64" };
-static char *seccomp_flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                                 "SECCOMP_FILTER_FLAG_TSYNC" };
+                         "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",     "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64" };
+static char *seccomp_flags[]
+    = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC" };
 
 /* CAP_* names of every capability the running kernel knows. */
 static size_t
@@ -54,24 +56,39 @@ cfsrun_features (char **ret_json, struct cfs_error **err)
   struct oci_feature_enabled off = { .enabled = false, .has_enabled = true };
   struct oci_features_cgroup cg = { 0 };
   struct oci_features_seccomp sc = {
-    .enabled = true, .has_enabled = true,
-    .actions = actions, .actions_len = ARRAY_SIZE (actions),
-    .operators = ops, .operators_len = nops,
-    .archs = archs, .archs_len = ARRAY_SIZE (archs),
-    .known_flags = seccomp_flags, .known_flags_len = ARRAY_SIZE (seccomp_flags),
-    .supported_flags = seccomp_flags, .supported_flags_len = ARRAY_SIZE (seccomp_flags),
+    .enabled = true,
+    .has_enabled = true,
+    .actions = actions,
+    .actions_len = ARRAY_SIZE (actions),
+    .operators = ops,
+    .operators_len = nops,
+    .archs = archs,
+    .archs_len = ARRAY_SIZE (archs),
+    .known_flags = seccomp_flags,
+    .known_flags_len = ARRAY_SIZE (seccomp_flags),
+    .supported_flags = seccomp_flags,
+    .supported_flags_len = ARRAY_SIZE (seccomp_flags),
   };
   struct oci_mount_extensions mx = { .idmap = &off };
   struct oci_features_linux lx = {
-    .namespaces = namespaces, .namespaces_len = ARRAY_SIZE (namespaces),
-    .capabilities = caps, .capabilities_len = ncaps,
-    .cgroup = &cg, .seccomp = &sc, .apparmor = &off, .selinux = &off, .intel_rdt = &off,
+    .namespaces = namespaces,
+    .namespaces_len = ARRAY_SIZE (namespaces),
+    .capabilities = caps,
+    .capabilities_len = ncaps,
+    .cgroup = &cg,
+    .seccomp = &sc,
+    .apparmor = &off,
+    .selinux = &off,
+    .intel_rdt = &off,
     .mount_extensions = &mx,
   };
   struct oci_features f = {
-    .oci_version_min = "1.0.0", .oci_version_max = OCI_VERSION,
-    .hooks = hooks, .hooks_len = ARRAY_SIZE (hooks),
-    .mount_options = opts, .mount_options_len = nopts,
+    .oci_version_min = "1.0.0",
+    .oci_version_max = OCI_VERSION,
+    .hooks = hooks,
+    .hooks_len = ARRAY_SIZE (hooks),
+    .mount_options = opts,
+    .mount_options_len = nopts,
     .linux = &lx,
   };
 

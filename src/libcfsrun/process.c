@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "rlimits.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -51,6 +52,35 @@ process_set_no_new_privileges (const struct oci_process *p, struct cfs_error **e
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "process.noNewPrivileges: set");
   return 0;
+}
+
+int
+process_setup (const struct oci_process *p, const struct caps_plan *caps, struct seccomp_plan *seccomp,
+               char **ret_exec_path, struct cfs_error **err)
+{
+  int r;
+
+  if ((r = rlimits_apply (p, err)) < 0)
+    return r;
+  if (caps && (r = caps_apply_bounding (caps, err)) < 0)
+    return r;
+  if (!p->no_new_privileges && (r = seccomp_plan_load (seccomp, err)) < 0)
+    return r;
+  if ((r = process_set_user (p, err)) < 0)
+    return r;
+  if (caps && (r = caps_apply_sets (caps, err)) < 0)
+    return r;
+  if ((r = process_set_no_new_privileges (p, err)) < 0)
+    return r;
+  if ((r = process_set_cwd (p, err)) < 0)
+    return r;
+  return process_find_executable (p, ret_exec_path, err);
+}
+
+int
+process_seccomp_last (const struct oci_process *p, struct seccomp_plan *seccomp, struct cfs_error **err)
+{
+  return p->no_new_privileges ? seccomp_plan_load (seccomp, err) : 0;
 }
 
 static const char *

@@ -3,8 +3,20 @@
 #ifndef CFS_PROCESS_H
 #define CFS_PROCESS_H
 
+#include "caps.h"
 #include "error.h"
 #include "oci-spec.h"
+#include "seccomp.h"
+
+/* Everything of process P up to exec, in the order the kernel needs:
+   rlimits, bounding set, seccomp (when no_new_privs is off: loading needs
+   CAP_SYS_ADMIN then), user, capability sets, no_new_privs, cwd, and the
+   executable, found and checked.  CAPS NULL: leave capabilities alone.  */
+int process_setup (const struct oci_process *p, const struct caps_plan *caps, struct seccomp_plan *seccomp,
+                   char **ret_exec_path, struct cfs_error **err);
+
+/* With no_new_privs the filter loads last, so our own set-up is not filtered. */
+int process_seccomp_last (const struct oci_process *p, struct seccomp_plan *seccomp, struct cfs_error **err);
 
 /* Switch to process.user (groups, gid, uid), keeping capabilities so
    caps_apply_sets can set them afterwards.  */

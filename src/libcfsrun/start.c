@@ -236,27 +236,10 @@ static int
 child_process (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_process *p = c->cfg.spec->process;
-  int r;
 
   if (!c->o->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
     return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "create a session keyring (try --no-new-keyring)");
-  if ((r = rlimits_apply (p, err)) < 0)
-    return r;
-  if (c->cfg.has_caps && (r = caps_apply_bounding (&c->cfg.caps, err)) < 0)
-    return r;
-  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
-     while we still have it, as runc does.  With it, load at the very end. */
-  if (!p->no_new_privileges && (r = seccomp_plan_load (c->cfg.seccomp, err)) < 0)
-    return r;
-  if ((r = process_set_user (p, err)) < 0)
-    return r;
-  if (c->cfg.has_caps && (r = caps_apply_sets (&c->cfg.caps, err)) < 0)
-    return r;
-  if ((r = process_set_no_new_privileges (p, err)) < 0)
-    return r;
-  if ((r = process_set_cwd (p, err)) < 0)
-    return r;
-  return process_find_executable (p, &c->exec_path, err);
+  return process_setup (p, c->cfg.has_caps ? &c->cfg.caps : NULL, c->cfg.seccomp, &c->exec_path, err);
 }
 
 /* startContainer: in the container, after `start`, before the program. */
@@ -313,9 +296,7 @@ child_fds (struct start_ctx *c, struct cfs_error **err)
 static int
 child_seccomp (struct start_ctx *c, struct cfs_error **err)
 {
-  if (c->cfg.spec->process->no_new_privileges)
-    return seccomp_plan_load (c->cfg.seccomp, err);
-  return 0;
+  return process_seccomp_last (c->cfg.spec->process, c->cfg.seccomp, err);
 }
 
 static void
@@ -466,7 +447,8 @@ parent_state (struct start_ctx *c, struct cfs_error **err)
   if (r < 0)
     return r;
   c->dir_made = true;
-  if ((r = record_init (c, err)) < 0 || (r = state_record_write (c->dirfd, &c->rec, err)) < 0)
+  if ((r = record_init (c, err)) < 0 || (r = state_record_write (c->dirfd, &c->rec, err)) < 0
+      || (r = util_write_file_atomic_at (c->dirfd, CFS_CONFIG_FILE, c->cfg.json, c->cfg.json_len, err)) < 0)
     return r;
   return listen_start_socket (c, err);
 }

@@ -64,5 +64,7 @@ int state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **e
 /* Name of the socket `start` connects to, inside the container directory. */
 #define CFS_START_SOCKET "start.sock"
 #define CFS_RECORD_FILE  "state.json"
+/* The config the container was created with: exec builds on it. */
+#define CFS_CONFIG_FILE "config.json"
 
 #endif

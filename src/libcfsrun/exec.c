@@ -1,0 +1,428 @@
+/* `exec`: a new process in a running container.
+ *
+ *   cfsrun exec                         the new process
+ *   ───────────                         ───────────────
+ *   check state, read the config the
+ *   container was created with, build
+ *   the process (-p or args + flags)
+ *   pidfd_open(init), enter its pid and
+ *   time namespaces (for children)
+ *   fork ─────────────────────────────▶ setns(pidfd, user|mnt|net|ipc|uts|cgroup)
+ *                                       process attributes, as the init had
+ *   ◀──────── error, or EOF at exec ─── exec
+ *   wait (forwarding signals) or return
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "bundle.h"
+#include "cfsrun.h"
+#include "proc.h"
+#include "process.h"
+#include "state.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct exec_ctx
+{
+  struct cfs_bundle cfg;
+  struct cfs_record *rec;
+  int pidfd;
+  int ns_flags; /* the container's namespaces that differ from ours */
+  char *exec_path;
+};
+
+static int
+load_container (const struct cfsrun_global *g, const char *id, struct exec_ctx *x, struct cfs_error **err)
+{
+  _cleanup_close_ int rootfd = -1, dirfd = -1;
+  _cleanup_free_ char *json = NULL;
+  const char *status;
+  size_t len = 0;
+  int r;
+
+  rootfd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return errno == ENOENT
+               ? cfs_fail (err, CFS_E_CONTAINER_NOT_FOUND, ENOENT, NULL, "container `%s` does not exist", id)
+               : cfs_fail (err, CFS_E_STATE_STORE, errno, g->root, "open state root");
+  if ((r = state_dir_open (rootfd, id, LOCK_SH, &dirfd, err)) < 0
+      || (r = state_record_read (dirfd, id, &x->rec, err)) < 0)
+    return r;
+  status = state_status (x->rec);
+  if (strcmp (status, "running") != 0 && strcmp (status, "created") != 0)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot exec in container `%s`: it is %s", id,
+                     status);
+  r = util_read_file_at (dirfd, CFS_CONFIG_FILE, &json, &len, err);
+  if (r < 0)
+    return cfs_wrap (err, "read the config of container `%s`", id);
+  return bundle_parse (json, len, &x->cfg, err);
+}
+
+static int
+replace_strv (char ***v, size_t *n, char *const *src, size_t m)
+{
+  char **nv = calloc (m + 1, sizeof *nv);
+  size_t i;
+
+  if (nv == NULL)
+    return -ENOMEM;
+  for (i = 0; i < m; i++)
+    if ((nv[i] = strdup (src[i])) == NULL)
+      return -ENOMEM;
+  for (i = 0; i < *n; i++)
+    free ((*v)[i]);
+  free (*v);
+  *v = nv;
+  *n = m;
+  return 0;
+}
+
+/* Add KEY=value to the environment, replacing a variable of that name. */
+static int
+env_add (struct oci_process *p, const char *kv)
+{
+  size_t klen = strcspn (kv, "="), i;
+  char **nv;
+
+  for (i = 0; i < p->env_len; i++)
+    if (strncmp (p->env[i], kv, klen) == 0 && p->env[i][klen] == '=')
+      {
+        free (p->env[i]);
+        p->env[i] = strdup (kv);
+        return p->env[i] ? 0 : -ENOMEM;
+      }
+  nv = realloc (p->env, (p->env_len + 2) * sizeof *nv);
+  if (nv == NULL)
+    return -ENOMEM;
+  p->env = nv;
+  p->env[p->env_len] = strdup (kv);
+  p->env[++p->env_len] = NULL;
+  return p->env[p->env_len - 1] ? 0 : -ENOMEM;
+}
+
+static int
+parse_user (struct oci_process *p, const char *user, const char *gids, struct cfs_error **err)
+{
+  unsigned uid, gid = 0;
+  int n = 0;
+
+  if (p->user == NULL && (p->user = calloc (1, sizeof *p->user)) == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "exec");
+  if (user)
+    {
+      if (sscanf (user, "%u%n:%u%n", &uid, &n, &gid, &n) < 1 || user[n] != '\0')
+        return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --user `%s` is not uid[:gid]", user);
+      p->user->uid = uid;
+      p->user->gid = strchr (user, ':') ? gid : 0;
+    }
+  if (gids)
+    {
+      const char *s = gids;
+      size_t cnt = 0;
+
+      free (p->user->additional_gids);
+      p->user->additional_gids = calloc (strlen (gids) / 2 + 2, sizeof (uint32_t));
+      if (p->user->additional_gids == NULL)
+        return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "exec");
+      while (*s)
+        {
+          char *end;
+          unsigned long v = strtoul (s, &end, 10);
+
+          if (end == s || (*end && *end != ','))
+            return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --additional-gids `%s` is not a list of gids",
+                             gids);
+          p->user->additional_gids[cnt++] = (uint32_t)v;
+          s = *end ? end + 1 : end;
+        }
+      p->user->additional_gids_len = cnt;
+    }
+  return 0;
+}
+
+/* The process to run: -p replaces the config's, args and flags amend it. */
+static int
+build_process (const struct cfsrun_exec_options *o, struct exec_ctx *x, struct cfs_error **err)
+{
+  struct oci_process *p = x->cfg.spec->process;
+  size_t i;
+  int r;
+
+  if (o->process_file)
+    {
+      _cleanup_free_ char *json = NULL;
+      struct oci_parse_error perr = { 0 };
+      void *np = NULL;
+      size_t len = 0;
+
+      if ((r = util_read_file_at (AT_FDCWD, o->process_file, &json, &len, err)) < 0)
+        return cfs_wrap (err, "exec: --process");
+      if (oci_decode (&oci_process_type, json, len, &np, &perr) < 0)
+        {
+          r = cfs_fail (err, CFS_E_CONFIG_INVALID, 0, perr.path, "%s: %s: %s", o->process_file, perr.path,
+                        perr.reason);
+          oci_parse_error_done (&perr);
+          return r;
+        }
+      oci_free (&oci_process_type, p);
+      x->cfg.spec->process = p = np;
+      x->cfg.has_caps = false;
+    }
+  else if (o->args_len == 0)
+    return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: give a command to run, or --process");
+  if (o->args_len && replace_strv (&p->args, &p->args_len, o->args, o->args_len) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "exec");
+  if (p->args_len == 0)
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "process.args", "exec: process.args is empty");
+  for (i = 0; i < o->env_len; i++)
+    if (strchr (o->env[i], '=') == NULL || env_add (p, o->env[i]) < 0)
+      return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --env `%s` is not KEY=value", o->env[i]);
+  if (o->cwd)
+    {
+      free (p->cwd);
+      p->cwd = strdup (o->cwd);
+    }
+  if ((o->user || o->additional_gids) && (r = parse_user (p, o->user, o->additional_gids, err)) < 0)
+    return r;
+  if (o->no_new_privs)
+    p->no_new_privileges = p->has_no_new_privileges = true;
+  p->terminal = o->tty;
+  if (p->capabilities || o->caps_len)
+    {
+      struct oci_capabilities extra = { 0 }, *c = p->capabilities ? p->capabilities : &extra;
+      struct caps_plan add;
+
+      if ((r = caps_plan (c, &x->cfg.caps, err)) < 0)
+        return r;
+      extra = (struct oci_capabilities){ .bounding = o->caps, .bounding_len = o->caps_len };
+      if ((r = caps_plan (&extra, &add, err)) < 0)
+        return cfs_wrap (err, "exec: --cap");
+      x->cfg.caps.bounding |= add.bounding;
+      x->cfg.caps.effective |= add.bounding;
+      x->cfg.caps.permitted |= add.bounding;
+      x->cfg.caps.inheritable |= add.bounding;
+      x->cfg.caps.ambient |= add.bounding;
+      x->cfg.has_caps = true;
+    }
+  if (p->cwd == NULL || p->cwd[0] != '/')
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "process.cwd",
+                     "exec: process.cwd must be an absolute path");
+  return 0;
+}
+
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_files[] = {
+  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },    { "net", CLONE_NEWNET },
+  { "ipc", CLONE_NEWIPC },   { "uts", CLONE_NEWUTS },   { "cgroup", CLONE_NEWCGROUP },
+  { "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
+};
+
+/* The namespaces of the container's init that are not ours. */
+static int
+container_namespaces (pid_t pid)
+{
+  int flags = 0;
+  size_t i;
+
+  for (i = 0; i < ARRAY_SIZE (ns_files); i++)
+    {
+      char path[64], self[64];
+      struct stat a, b;
+
+      snprintf (path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns_files[i].name);
+      snprintf (self, sizeof self, "/proc/self/ns/%s", ns_files[i].name);
+      if (stat (path, &a) == 0 && stat (self, &b) == 0 && a.st_ino != b.st_ino)
+        flags |= ns_files[i].flag;
+    }
+  return flags;
+}
+
+static int
+open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
+{
+  x->pidfd = (int)syscall (SYS_pidfd_open, x->rec->pid, 0);
+  if (x->pidfd < 0 || !proc_pid_is_running (x->rec->pid, x->rec->pid_start_time))
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, errno, NULL, "cannot exec in container `%s`: it is stopped",
+                     id);
+  x->ns_flags = container_namespaces (x->rec->pid);
+  /* pid and time namespaces apply to the children of the caller. */
+  if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
+      && setns (x->pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "enter the pid namespace of container `%s`", id);
+  return 0;
+}
+
+static __attribute__ ((noreturn)) void
+exec_child (struct exec_ctx *x, int fd, int preserve_fds)
+{
+  struct cfs_error *e = NULL;
+  const struct oci_process *p = x->cfg.spec->process;
+  int i, r;
+
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  r = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)
+          ? setns (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME))
+          : 0;
+  if (r < 0)
+    r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
+  if (r == 0 && x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "become root in the container's user namespace");
+  closep (&x->pidfd);
+  if (r == 0)
+    r = process_setup (p, x->cfg.has_caps ? &x->cfg.caps : NULL, x->cfg.seccomp, &x->exec_path, &e);
+  if (r == 0 && util_cloexec_from (3) < 0)
+    r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "mark inherited fds close-on-exec");
+  for (i = 3; r == 0 && i < 3 + preserve_fds; i++)
+    if (fcntl (i, F_SETFD, 0) < 0 && errno != EBADF)
+      r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "pass fd %d (--preserve-fds)", i);
+  if (r == 0)
+    r = process_seccomp_last (p, x->cfg.seccomp, &e);
+  if (r == 0)
+    process_exec (p, x->exec_path, &e);
+  sync_send_error (fd, e);
+  _exit (127);
+}
+
+static volatile sig_atomic_t exec_pid;
+
+static void
+forward (int sig)
+{
+  if (exec_pid > 0)
+    kill (exec_pid, sig);
+}
+
+static void
+forward_signals (pid_t pid)
+{
+  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+  struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
+  size_t i;
+
+  exec_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
+static int
+write_pid (const char *path, pid_t pid, struct cfs_error **err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int)pid);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, path, "--pid-file: write");
+  return 0;
+}
+
+/* Wait for the child's verdict on exec: EOF means it exec'd. */
+static int
+wait_exec (int fd, pid_t pid, struct cfs_error **err)
+{
+  char buf[8192];
+  ssize_t n;
+
+  do
+    n = recv (fd, buf, sizeof buf, 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 4)
+    return 0;
+  if (err && *err == NULL)
+    *err = cfs_error_deserialize (buf + 4, (size_t)n - 4);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return err && *err ? cfs_error_value (*err) : -EINVAL;
+}
+
+static int
+unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
+{
+  if (o->tty || o->console_socket)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
+                     "exec: --tty is not supported by this build yet");
+  if (o->apparmor)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
+                     "exec: --apparmor: AppArmor is not enabled on this host");
+  if (o->process_label)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
+                     "exec: --process-label: SELinux is not enabled on this host");
+  if (o->cgroup)
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
+                     "exec: --cgroup: cgroups are not managed by this build yet");
+  return 0;
+}
+
+int
+cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
+                       struct cfs_error **err)
+{
+  struct exec_ctx x = { .pidfd = -1 };
+  int sp[2] = { -1, -1 }, r, st = 0;
+  pid_t pid = -1;
+
+  for (r = 0; r < NS_MAX; r++)
+    x.cfg.ns.fd[r] = -1;
+  if ((r = unsupported (o, err)) < 0 || (r = load_container (g, o->id, &x, err)) < 0
+      || (r = build_process (o, &x, err)) < 0 || (r = open_init (&x, o->id, err)) < 0
+      || (r = sync_socketpair (sp, err)) < 0)
+    goto out;
+  pid = fork ();
+  if (pid < 0)
+    {
+      r = cfs_fail (err, CFS_E_PROCESS, errno, NULL, "fork the process to exec");
+      goto out;
+    }
+  if (pid == 0)
+    {
+      close (sp[0]);
+      exec_child (&x, sp[1], o->preserve_fds);
+    }
+  closep (&sp[1]);
+  sp[1] = -1;
+  if (!o->detach)
+    forward_signals (pid);
+  r = wait_exec (sp[0], pid, err);
+  if (r < 0)
+    goto out;
+  if (o->pid_file && (r = write_pid (o->pid_file, pid, err)) < 0)
+    goto out;
+  if (o->detach)
+    *ret_status = 0;
+  else
+    {
+      while (waitpid (pid, &st, 0) < 0)
+        if (errno != EINTR)
+          {
+            r = cfs_fail (err, CFS_E_PROCESS, errno, NULL, "wait for the exec'd process");
+            goto out;
+          }
+      *ret_status = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+    }
+out:
+  closep (&sp[0]);
+  closep (&sp[1]);
+  closep (&x.pidfd);
+  free (x.exec_path);
+  x.rec = state_record_free (x.rec);
+  bundle_done (&x.cfg);
+  return r;
+}
