@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 
 #include "hooks.h"
 #include "proc.h"
+#include "terminal.h"
 #include "signals.h"
 #include "start.h"
 #include "state.h"
@@ -74,7 +76,7 @@ cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_crea
 {
   pid_t pid;
 
-  return start_create (g, o, &pid, err);
+  return start_create (g, o, -1, &pid, err);
 }
 
 static int
@@ -302,14 +304,35 @@ install_forwarding (pid_t pid)
     sigaction (sigs[i], &sa, NULL);
 }
 
+/* run in the foreground with process.terminal and no --console-socket:
+   the pty master comes back to us over a socketpair, and we proxy it. */
+static int
+run_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach, pid_t *pid,
+            int *ret_master, struct cfs_error **err)
+{
+  int sp[2], r;
+
+  *ret_master = -1;
+  if (detach || o->console_socket)
+    return start_create (g, o, -1, pid, err);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "create terminal socket");
+  r = start_create (g, o, sp[1], pid, err);
+  /* The child sent the master during create, if it made a terminal. */
+  if (r == 0 && terminal_receive (sp[0], ret_master, NULL) < 0)
+    *ret_master = -1;
+  close (sp[0]);
+  return r;
+}
+
 int
 cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
                       int *ret_status, struct cfs_error **err)
 {
   pid_t pid;
-  int r, st = 0;
+  int r, st = 0, master = -1;
 
-  r = start_create (g, o, &pid, err);
+  r = run_create (g, o, detach, &pid, &master, err);
   if (r < 0)
     return r;
   if (!detach)
@@ -326,6 +349,11 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
         }
       *ret_status = r < 0 ? 1 : 0;
       return r;
+    }
+  if (master >= 0)
+    {
+      terminal_proxy (master, pid);
+      close (master);
     }
   while (waitpid (pid, &st, 0) < 0)
     if (errno != EINTR)

@@ -18,6 +18,7 @@
  *   hooks       prestart, createRuntime ◀─▶ hooks       createContainer
  *                                          pivot       pivot_root, detach old root
  *                                          readonly    root.readonly
+ *                                          terminal    pty → --console-socket
  *                                          uts         hostname, domainname
  *                                          process     rlimits, caps, seccomp (no
  *                                                      NNP), user, cwd, find exec
@@ -62,6 +63,7 @@
 #include "state.h"
 #include "sync.h"
 #include "sysctl.h"
+#include "terminal.h"
 #include "userns.h"
 #include "util.h"
 
@@ -89,6 +91,7 @@ struct start_ctx
   int container_rootfd;
   char *exec_path;
   char *state_json; /* child: for startContainer hooks */
+  int console_fd;   /* where the pty master goes, when process.terminal */
 };
 
 static int
@@ -209,6 +212,18 @@ child_pivot (struct start_ctx *c, struct cfs_error **err)
 
   closep (&c->container_rootfd);
   c->container_rootfd = -1;
+  return r;
+}
+
+static int
+child_terminal (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = 0;
+
+  if (c->cfg.spec->process->terminal)
+    r = terminal_setup (c->console_fd, c->cfg.spec->process, err);
+  closep (&c->console_fd);
+  c->console_fd = -1;
   return r;
 }
 
@@ -342,6 +357,7 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "hooks", child_create_hooks (c, err)) < 0
       || PHASE ("child", "pivot", child_pivot (c, err)) < 0
       || PHASE ("child", "readonly", child_readonly (c, err)) < 0
+      || PHASE ("child", "terminal", child_terminal (c, err)) < 0
       || PHASE ("child", "uts", child_uts (c, err)) < 0
       || PHASE ("child", "process", child_process (c, err)) < 0)
     child_fail (c->sync[1], e);
@@ -372,14 +388,18 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
   r = bundle_load (c->o->bundle ? c->o->bundle : ".", &c->cfg, err);
   if (r < 0)
     return r;
-  if (c->cfg.spec->process->terminal && c->o->console_socket == NULL)
-    return cfs_fail (
-        err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
-        "config.json: process.terminal is true: this needs --console-socket (terminal support for "
-        "`run` without it is not implemented yet)");
-  if (c->o->console_socket)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "process.terminal",
-                     "--console-socket: terminals are not supported by this build yet");
+  if (c->cfg.spec->process->terminal && c->o->console_socket == NULL && c->console_fd < 0)
+    return cfs_fail (err, CFS_E_USAGE, 0, "process.terminal",
+                     "config.json: process.terminal is true: `create` needs --console-socket to hand the "
+                     "terminal to (or use `run` in the foreground)");
+  /* Connected now, in the host's mount namespace, where the path is. */
+  if (c->cfg.spec->process->terminal && c->console_fd < 0)
+    return terminal_connect (c->o->console_socket, &c->console_fd, err);
+  if (!c->cfg.spec->process->terminal)
+    {
+      closep (&c->console_fd);
+      c->console_fd = -1;
+    }
   return 0;
 }
 
@@ -486,6 +506,8 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   c->sync[1] = -1;
   closep (&c->listen_fd);
   c->listen_fd = -1;
+  closep (&c->console_fd);
+  c->console_fd = -1;
   r = proc_pid_stat (pid, NULL, &c->rec.pid_start_time);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "read the start time of the container process");
@@ -627,17 +649,23 @@ ctx_done (struct start_ctx *c)
   closep (&c->sync[0]);
   closep (&c->sync[1]);
   closep (&c->listen_fd);
+  closep (&c->console_fd);
   free (c->cgroup_self);
   free (c->state_json);
 }
 
 int
-start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, pid_t *ret_pid,
-              struct cfs_error **err)
+start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, int console_fd,
+              pid_t *ret_pid, struct cfs_error **err)
 {
-  struct start_ctx c = {
-    .g = g, .o = o, .rootfd = -1, .dirfd = -1, .sync = { -1, -1 }, .listen_fd = -1, .container_rootfd = -1
-  };
+  struct start_ctx c = { .g = g,
+                         .o = o,
+                         .rootfd = -1,
+                         .dirfd = -1,
+                         .sync = { -1, -1 },
+                         .listen_fd = -1,
+                         .container_rootfd = -1,
+                         .console_fd = console_fd };
   int r;
 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
