@@ -30,6 +30,7 @@
 #include "process.h"
 #include "state.h"
 #include "sync.h"
+#include "terminal.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -43,6 +44,7 @@ struct exec_ctx
   int pidfd;
   int ns_flags; /* the container's namespaces that differ from ours */
   char *exec_path;
+  int console_fd; /* --tty: where the pty master goes */
 };
 
 static int
@@ -269,6 +271,25 @@ open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
   return 0;
 }
 
+/* The socket the pty master goes to: --console-socket, or one end of a
+   socketpair whose other end we proxy (RET_PROXY).  */
+static int
+open_console (const struct cfsrun_exec_options *o, int *ret_fd, int *ret_proxy, struct cfs_error **err)
+{
+  int sp[2];
+
+  *ret_fd = *ret_proxy = -1;
+  if (!o->tty)
+    return 0;
+  if (o->console_socket)
+    return terminal_connect (o->console_socket, ret_fd, err);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "exec: create terminal socket");
+  *ret_proxy = sp[0];
+  *ret_fd = sp[1];
+  return 0;
+}
+
 static __attribute__ ((noreturn)) void
 exec_child (struct exec_ctx *x, int fd, int preserve_fds)
 {
@@ -285,6 +306,9 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
   if (r == 0 && x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "become root in the container's user namespace");
   closep (&x->pidfd);
+  if (r == 0 && x->console_fd >= 0)
+    r = terminal_setup (x->console_fd, p, false, &e);
+  closep (&x->console_fd);
   if (r == 0)
     r = process_setup (p, x->cfg.has_caps ? &x->cfg.caps : NULL, x->cfg.seccomp, &x->exec_path, &e);
   if (r == 0 && util_cloexec_from (3) < 0)
@@ -356,9 +380,10 @@ wait_exec (int fd, pid_t pid, struct cfs_error **err)
 static int
 unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
 {
-  if (o->tty || o->console_socket)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
-                     "exec: --tty is not supported by this build yet");
+  if (o->console_socket && !o->tty)
+    return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --console-socket needs --tty");
+  if (o->tty && o->detach && !o->console_socket)
+    return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --tty with --detach needs --console-socket");
   if (o->apparmor)
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
                      "exec: --apparmor: AppArmor is not enabled on this host");
@@ -375,15 +400,15 @@ int
 cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
                        struct cfs_error **err)
 {
-  struct exec_ctx x = { .pidfd = -1 };
-  int sp[2] = { -1, -1 }, r, st = 0;
+  struct exec_ctx x = { .pidfd = -1, .console_fd = -1 };
+  int sp[2] = { -1, -1 }, r, st = 0, proxy = -1, master = -1;
   pid_t pid = -1;
 
   for (r = 0; r < NS_MAX; r++)
     x.cfg.ns.fd[r] = -1;
   if ((r = unsupported (o, err)) < 0 || (r = load_container (g, o->id, &x, err)) < 0
       || (r = build_process (o, &x, err)) < 0 || (r = open_init (&x, o->id, err)) < 0
-      || (r = sync_socketpair (sp, err)) < 0)
+      || (r = open_console (o, &x.console_fd, &proxy, err)) < 0 || (r = sync_socketpair (sp, err)) < 0)
     goto out;
   pid = fork ();
   if (pid < 0)
@@ -398,10 +423,14 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
     }
   closep (&sp[1]);
   sp[1] = -1;
+  closep (&x.console_fd);
+  x.console_fd = -1;
   if (!o->detach)
     forward_signals (pid);
   r = wait_exec (sp[0], pid, err);
   if (r < 0)
+    goto out;
+  if (proxy >= 0 && (r = terminal_receive (proxy, &master, err)) < 0)
     goto out;
   if (o->pid_file && (r = write_pid (o->pid_file, pid, err)) < 0)
     goto out;
@@ -409,6 +438,8 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
     *ret_status = 0;
   else
     {
+      if (master >= 0)
+        terminal_proxy (master, pid);
       while (waitpid (pid, &st, 0) < 0)
         if (errno != EINTR)
           {
@@ -418,6 +449,9 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
       *ret_status = WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
     }
 out:
+  closep (&master);
+  closep (&proxy);
+  closep (&x.console_fd);
   closep (&sp[0]);
   closep (&sp[1]);
   closep (&x.pidfd);

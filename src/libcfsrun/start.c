@@ -221,7 +221,7 @@ child_terminal (struct start_ctx *c, struct cfs_error **err)
   int r = 0;
 
   if (c->cfg.spec->process->terminal)
-    r = terminal_setup (c->console_fd, c->cfg.spec->process, err);
+    r = terminal_setup (c->console_fd, c->cfg.spec->process, true, err);
   closep (&c->console_fd);
   c->console_fd = -1;
   return r;

@@ -96,7 +96,7 @@ bind_console (const char *slave, struct cfs_error **err)
 }
 
 int
-terminal_setup (int sockfd, const struct oci_process *p, struct cfs_error **err)
+terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struct cfs_error **err)
 {
   _cleanup_close_ int master = -1, slave = -1;
   char name[64];
@@ -120,7 +120,7 @@ terminal_setup (int sockfd, const struct oci_process *p, struct cfs_error **err)
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return cfs_fail (err, CFS_E_DEVICE, errno, name, "process.consoleSize: set on");
     }
-  if ((r = bind_console (name, err)) < 0)
+  if (dev_console && (r = bind_console (name, err)) < 0)
     return r;
   r = send_fd (sockfd, master, name);
   if (r < 0)

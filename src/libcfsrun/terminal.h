@@ -4,6 +4,8 @@
 #ifndef CFS_TERMINAL_H
 #define CFS_TERMINAL_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "oci-spec.h"
 
@@ -13,7 +15,7 @@ int terminal_connect (const char *path, int *ret_fd, struct cfs_error **err);
 /* Child, after pivot_root: open a pty in the container's /dev/ptmx, give
    /dev/console to its slave, send the master over SOCKFD, and make the
    slave our stdio and controlling terminal.  */
-int terminal_setup (int sockfd, const struct oci_process *p, struct cfs_error **err);
+int terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struct cfs_error **err);
 
 /* Receive a pty master sent with SCM_RIGHTS on SOCKFD. */
 int terminal_receive (int sockfd, int *ret_master, struct cfs_error **err);

@@ -88,3 +88,31 @@ def test_run_foreground_terminal(env):
     contains(p.stdout, "/dev/pts/0", "the program has a terminal")
     contains(p.stdout, "got:hello", "input reaches it through the pty")
     eq(p.returncode, 4, "exit code through script")
+
+
+def test_exec_tty(env):
+    if shutil.which("script") is None:
+        raise Skip("script(1) is not installed")
+    cid = env.new_id()
+    eq(env.cfs("run", "-d", "--bundle", env.bundle(env.config(["sleep", "60"])), cid).rc, 0, "run -d")
+    cmd = "%s --root %s exec -t %s sh -c 'tty; exit 6'" % (CFSRUN, env.root, cid)
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    contains(p.stdout, "/dev/pts/", "exec -t gives a terminal")
+    eq(p.returncode, 6, "exit code")
+    r = env.cfs("exec", cid, "ls", "-l", "/dev/console")
+    env.cfs("delete", "-f", cid)
+
+
+def test_exec_console_socket(env):
+    cid = env.new_id()
+    eq(env.cfs("run", "-d", "--bundle", env.bundle(env.config(["sleep", "60"])), cid).rc, 0, "run -d")
+    sock = os.path.join(env.dir, "exec.sock")
+    t, box = console_listener(sock)
+    r = env.cfs("exec", "-t", "--console-socket", sock, "-d", cid, "sh", "-c", "tty; stty size")
+    eq(r.rc, 0, "exec -t -d: %r" % r)
+    t.join(5)
+    out = read_all(box["fd"])
+    os.close(box["fd"])
+    contains(out, "/dev/pts/", "tty")
+    env.cfs("delete", "-f", cid)
