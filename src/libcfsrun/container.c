@@ -16,6 +16,7 @@
 
 #include "hooks.h"
 #include "proc.h"
+#include "rootfs.h"
 #include "terminal.h"
 #include "signals.h"
 #include "start.h"
@@ -267,6 +268,8 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
       if (r < 0)
         return r;
     }
+  if (c.rec->has_host_mount_id)
+    rootfs_detach_host_mounts (c.rec->rootfs, c.rec->host_mount_id);
   r = state_dir_remove (c.rootfd, id, c.dirfd, err);
   if (r == 0)
     run_hooks_warn (c.rec, "poststop", "stopped");

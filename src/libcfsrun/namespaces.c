@@ -76,10 +76,6 @@ namespaces_plan (const struct oci_linux *linux_cfg, struct ns_plan *ret, struct 
       else if (t != NS_TIME)
         ret->clone_flags |= ns_table[t].flag;
     }
-  if (!ret->wanted[NS_MOUNT])
-    return cfs_fail (
-        err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
-        "linux.namespaces: a mount namespace is required (cfsrun never changes the host's mounts)");
   if (ret->path[NS_USER] && (ret->clone_flags & ~CLONE_NEWUSER))
     return cfs_fail (
         err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",

@@ -91,6 +91,7 @@ struct start_ctx
   int container_rootfd;
   char *exec_path;
   char *state_json; /* child: for startContainer hooks */
+  uint64_t rootfs_mount_before; /* mount id at the rootfs before we began */
   int console_fd;   /* where the pty master goes, when process.terminal */
 };
 
@@ -134,7 +135,7 @@ child_join (struct start_ctx *c, struct cfs_error **err)
 static int
 child_rootfs (struct start_ctx *c, struct cfs_error **err)
 {
-  return rootfs_prepare (c->cfg.rootfs, &c->container_rootfd, err);
+  return rootfs_prepare (c->cfg.rootfs, !c->cfg.ns.wanted[NS_MOUNT], &c->container_rootfd, err);
 }
 
 static int
@@ -207,7 +208,7 @@ static int
 child_pivot (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_linux *lx = c->cfg.spec->linux;
-  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot,
+  int r = rootfs_pivot (c->container_rootfd, c->cfg.rootfs, c->o->no_pivot, !c->cfg.ns.wanted[NS_MOUNT],
                         lx ? lx->rootfs_propagation : NULL, err);
 
   closep (&c->container_rootfd);
@@ -492,6 +493,8 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   pid_t pid;
   int r;
 
+  if (!c->cfg.ns.wanted[NS_MOUNT])
+    c->rootfs_mount_before = rootfs_mount_id (c->cfg.rootfs);
   r = sync_socketpair (c->sync, err);
   if (r < 0)
     return r;
@@ -608,6 +611,13 @@ parent_created (struct start_ctx *c, struct cfs_error **err)
 
   free (c->rec.phase);
   c->rec.phase = strdup (CFS_PHASE_CREATED);
+  /* Without a mount namespace our mounts are the host's: delete needs to
+     know which one to detach.  */
+  if (!c->cfg.ns.wanted[NS_MOUNT])
+    {
+      c->rec.host_mount_id = rootfs_mount_id (c->cfg.rootfs);
+      c->rec.has_host_mount_id = c->rec.host_mount_id != c->rootfs_mount_before;
+    }
   if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
     return r;
   if (c->o->pid_file && (r = write_pid_file (c->o->pid_file, c->pid, err)) < 0)
@@ -633,6 +643,9 @@ parent_rollback (struct start_ctx *c)
       while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
         ;
     }
+  /* Only a bind we stacked on the rootfs is ours to detach. */
+  if (c->pid > 0 && !c->cfg.ns.wanted[NS_MOUNT] && rootfs_mount_id (c->cfg.rootfs) != c->rootfs_mount_before)
+    rootfs_detach_host_mounts (c->cfg.rootfs, rootfs_mount_id (c->cfg.rootfs));
   if (c->dir_made)
     state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
   if (c->o->pid_file && c->pid > 0)

@@ -94,3 +94,35 @@ def test_rootfs_propagation_shared(env):
 def test_rootfs_propagation_default_private_from_host(env):
     r = env.run(["sh", "-c", "awk '$5 == \"/\"' /proc/self/mountinfo"])
     assert "shared:" not in r.out, "default root must not be shared with the host: %r" % r
+
+
+def test_no_mount_namespace(env):
+    """Without a mount namespace the container's mounts are made in the
+    host's, under the rootfs only, and delete removes them."""
+    c = env.config(["sh", "-c", "readlink /proc/self/ns/mnt; ls /bin/busybox; exec sleep 60"])
+    c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] not in ("mount", "cgroup")]
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc", "/dev")]
+    c["linux"]["maskedPaths"] = []
+    c["linux"]["readonlyPaths"] = []
+    b = env.bundle(c, own_rootfs=True)
+    rootfs = os.path.join(b, "rootfs")
+    cid = env.new_id()
+    eq(env.cfs("run", "-d", "--bundle", b, cid).rc, 0, "run -d")
+    pid = env.state(cid)["pid"]
+    eq(os.readlink("/proc/%d/ns/mnt" % pid), os.readlink("/proc/self/ns/mnt"), "the host's mount namespace")
+    mounts = open("/proc/self/mountinfo").read()
+    contains(mounts, rootfs + "/proc", "its /proc is a host mount, under the rootfs")
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+    assert rootfs not in open("/proc/self/mountinfo").read(), "delete removed the host mounts"
+
+
+def test_no_mount_namespace_failed_create_leaves_no_mount(env):
+    c = env.config(["/no/such/program"])
+    c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] not in ("mount", "cgroup")]
+    c["mounts"] = [m for m in c["mounts"] if m["destination"] in ("/proc",)]
+    c["linux"]["maskedPaths"] = []
+    c["linux"]["readonlyPaths"] = []
+    b = env.bundle(c, own_rootfs=True)
+    r = env.cfs("create", "--bundle", b, env.new_id())
+    assert r.rc != 0, r
+    assert os.path.join(b, "rootfs") not in open("/proc/self/mountinfo").read(), "no mount left on the host"

@@ -60,8 +60,6 @@ test_config (void)
                 CFS_E_CONFIG_INVALID, "linux.namespaces[1].type: unknown namespace type `bogus`");
   config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},{\"type\":\"mount\"}]}}",
                 CFS_E_CONFIG_INVALID, "listed twice");
-  config_fails ("{" BASE "," PROC ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}",
-                CFS_E_CONFIG_UNSUPPORTED, "mount namespace is required");
   config_fails ("{" BASE "," PROC ",\"hostname\":\"h\"," MNTNS "}", CFS_E_CONFIG_INVALID, "hostname");
   config_fails ("{" BASE
                 ",\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"],\"rlimits\":[{\"type\":\"RLIMIT_BOGUS\","
