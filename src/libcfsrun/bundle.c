@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include "devices.h"
+#include "lsm.h"
 #include "rlimits.h"
+#include "scheduling.h"
 #include "rootfs.h"
 #include "sysctl.h"
 #include "userns.h"
@@ -75,6 +77,21 @@ check_uts (const struct cfs_bundle *c, struct cfs_error **err)
   return 0;
 }
 
+static int
+check_intel_rdt (const struct oci_linux *lx, struct cfs_error **err)
+{
+  struct stat st;
+
+  if (lx == NULL || lx->intel_rdt == NULL)
+    return 0;
+  if (stat ("/sys/fs/resctrl/schemata", &st) < 0)
+    return cfs_fail (
+        err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.intelRdt",
+        "config.json: linux.intelRdt: resctrl is not available on this host (no /sys/fs/resctrl)");
+  return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.intelRdt",
+                   "config.json: linux.intelRdt: not supported by this build yet");
+}
+
 int
 bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_error **err)
 {
@@ -97,6 +114,8 @@ bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_e
       || (r = devices_validate (ret->spec->linux, err)) < 0
       || (r = userns_validate (ret->spec->linux, err)) < 0
       || (r = sysctl_validate (ret->spec->linux, &ret->ns, err)) < 0
+      || (r = sched_validate (ret->spec, err)) < 0 || (r = lsm_validate (ret->spec->process, err)) < 0
+      || (r = check_intel_rdt (ret->spec->linux, err)) < 0
       || (r = rootfs_propagation (ret->spec->linux ? ret->spec->linux->rootfs_propagation : NULL,
                                   &(unsigned long){ 0 }, err))
              < 0

@@ -29,6 +29,8 @@
 #include "proc.h"
 #include "process.h"
 #include "state.h"
+#include "lsm.h"
+#include "scheduling.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -310,12 +312,18 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
     r = terminal_setup (x->console_fd, p, false, &e);
   closep (&x->console_fd);
   if (r == 0)
+    r = sched_apply (x->cfg.spec, &e);
+  if (r == 0 && p->exec_cpu_affinity && p->exec_cpu_affinity->final)
+    r = sched_set_affinity (p->exec_cpu_affinity->final, "process.execCPUAffinity.final", &e);
+  if (r == 0)
     r = process_setup (p, x->cfg.has_caps ? &x->cfg.caps : NULL, x->cfg.seccomp, &x->exec_path, &e);
   if (r == 0 && util_cloexec_from (3) < 0)
     r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "mark inherited fds close-on-exec");
   for (i = 3; r == 0 && i < 3 + preserve_fds; i++)
     if (fcntl (i, F_SETFD, 0) < 0 && errno != EBADF)
       r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "pass fd %d (--preserve-fds)", i);
+  if (r == 0)
+    r = lsm_apply_exec (p, &e);
   if (r == 0)
     r = process_seccomp_last (p, x->cfg.seccomp, &e);
   if (r == 0)
@@ -384,10 +392,10 @@ unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
     return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --console-socket needs --tty");
   if (o->tty && o->detach && !o->console_socket)
     return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --tty with --detach needs --console-socket");
-  if (o->apparmor)
+  if (o->apparmor && !lsm_apparmor_enabled ())
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
                      "exec: --apparmor: AppArmor is not enabled on this host");
-  if (o->process_label)
+  if (o->process_label && !lsm_selinux_enabled ())
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
                      "exec: --process-label: SELinux is not enabled on this host");
   if (o->cgroup)
@@ -409,6 +417,12 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
   if ((r = unsupported (o, err)) < 0 || (r = load_container (g, o->id, &x, err)) < 0
       || (r = build_process (o, &x, err)) < 0 || (r = open_init (&x, o->id, err)) < 0
       || (r = open_console (o, &x.console_fd, &proxy, err)) < 0 || (r = sync_socketpair (sp, err)) < 0)
+    goto out;
+  /* The initial affinity is the parent's, inherited across fork. */
+  if (x.cfg.spec->process->exec_cpu_affinity && x.cfg.spec->process->exec_cpu_affinity->initial
+      && (r = sched_set_affinity (x.cfg.spec->process->exec_cpu_affinity->initial,
+                                  "process.execCPUAffinity.initial", err))
+             < 0)
     goto out;
   pid = fork ();
   if (pid < 0)

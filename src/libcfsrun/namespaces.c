@@ -76,6 +76,17 @@ namespaces_plan (const struct oci_linux *linux_cfg, struct ns_plan *ret, struct 
       else if (t != NS_TIME)
         ret->clone_flags |= ns_table[t].flag;
     }
+  for (i = 0; linux_cfg && i < linux_cfg->time_offsets_len; i++)
+    {
+      const char *k = linux_cfg->time_offsets_keys[i];
+
+      if (strcmp (k, "monotonic") != 0 && strcmp (k, "boottime") != 0)
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.timeOffsets",
+                         "linux.timeOffsets: `%s` is not a clock with an offset (monotonic or boottime)", k);
+      if (!ret->wanted[NS_TIME] || ret->path[NS_TIME])
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.timeOffsets",
+                         "linux.timeOffsets: offsets need a new time namespace in linux.namespaces");
+    }
   if (ret->path[NS_USER] && (ret->clone_flags & ~CLONE_NEWUSER))
     return cfs_fail (
         err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.namespaces",
@@ -103,8 +114,37 @@ open_join (struct ns_plan *plan, enum ns_type t, struct cfs_error **err)
   return 0;
 }
 
+/* Offsets can be set only before the first process enters the namespace. */
+static int
+write_time_offsets (const struct oci_linux *lx, struct cfs_error **err)
+{
+  char buf[256];
+  size_t i, len = 0;
+  int fd;
+
+  if (lx == NULL || lx->time_offsets_len == 0)
+    return 0;
+  for (i = 0; i < lx->time_offsets_len && len < sizeof buf; i++)
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%s %lld %u\n", lx->time_offsets_keys[i],
+                             (long long)lx->time_offsets[i].secs, lx->time_offsets[i].nanosecs);
+  fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || util_write_all (fd, buf, len) < 0)
+    {
+      int saved = errno;
+
+      if (fd >= 0)
+        close (fd);
+      return cfs_fail (err, CFS_E_NAMESPACE, saved, "linux.timeOffsets",
+                       "linux.timeOffsets: write `%.*s` to "
+                       "/proc/self/timens_offsets:",
+                       (int)strcspn (buf, "\n"), buf);
+    }
+  close (fd);
+  return 0;
+}
+
 int
-namespaces_prepare_parent (struct ns_plan *plan, struct cfs_error **err)
+namespaces_prepare_parent (struct ns_plan *plan, const struct oci_linux *linux_cfg, struct cfs_error **err)
 {
   int t, r;
 
@@ -120,8 +160,12 @@ namespaces_prepare_parent (struct ns_plan *plan, struct cfs_error **err)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, plan->path[NS_PID], "join pid namespace");
   if (plan->fd[NS_TIME] >= 0 && setns (plan->fd[NS_TIME], CLONE_NEWTIME) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, plan->path[NS_TIME], "join time namespace");
-  if (plan->wanted[NS_TIME] && !plan->path[NS_TIME] && unshare (CLONE_NEWTIME) < 0)
-    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "create time namespace");
+  if (plan->wanted[NS_TIME] && !plan->path[NS_TIME])
+    {
+      if (unshare (CLONE_NEWTIME) < 0)
+        return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "create time namespace");
+      return write_time_offsets (linux_cfg, err);
+    }
   return 0;
 }
 

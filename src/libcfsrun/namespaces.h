@@ -34,8 +34,10 @@ int namespaces_plan (const struct oci_linux *linux_cfg, struct ns_plan *ret, str
 
 /* Parent, before clone: open the join paths and check each is a namespace
    of the type asked for; enter the pid and time namespaces to join and
-   create the new time namespace, all of which take effect for children.  */
-int namespaces_prepare_parent (struct ns_plan *plan, struct cfs_error **err);
+   create the new time namespace with linux.timeOffsets, all of which take
+   effect for children only.  */
+int namespaces_prepare_parent (struct ns_plan *plan, const struct oci_linux *linux_cfg,
+                               struct cfs_error **err);
 
 /* Child, first thing: join the namespaces given by path, user first. */
 int namespaces_join (struct ns_plan *plan, struct cfs_error **err);

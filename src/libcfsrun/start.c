@@ -28,7 +28,7 @@
  *
  *   cfsrun start: connect to start.sock ──▶ hooks (startContainer), fds,
  *                                           seccomp (NNP), exec
- *                 poststart hooks
+ *                 poststart hooks              (lsm labels just before seccomp)
  *                 EOF = exec done (socket is close-on-exec); bytes = the error
  *
  * Each phase is one call into the file that owns it, run through PHASE(),
@@ -62,6 +62,8 @@
 #include "rootfs.h"
 #include "state.h"
 #include "sync.h"
+#include "lsm.h"
+#include "scheduling.h"
 #include "sysctl.h"
 #include "terminal.h"
 #include "userns.h"
@@ -90,9 +92,9 @@ struct start_ctx
   pid_t pid;
   int container_rootfd;
   char *exec_path;
-  char *state_json; /* child: for startContainer hooks */
+  char *state_json;             /* child: for startContainer hooks */
   uint64_t rootfs_mount_before; /* mount id at the rootfs before we began */
-  int console_fd;   /* where the pty master goes, when process.terminal */
+  int console_fd;               /* where the pty master goes, when process.terminal */
 };
 
 static int
@@ -255,6 +257,10 @@ child_process (struct start_ctx *c, struct cfs_error **err)
 
   if (!c->o->no_new_keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
     return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "create a session keyring (try --no-new-keyring)");
+  int r = sched_apply (c->cfg.spec, err);
+
+  if (r < 0)
+    return r;
   return process_setup (p, c->cfg.has_caps ? &c->cfg.caps : NULL, c->cfg.seccomp, &c->exec_path, err);
 }
 
@@ -371,6 +377,7 @@ child_main (struct start_ctx *c)
   /* From here errors go to `cfsrun start`, over its connection. */
   if (PHASE ("child", "hooks", child_start_hooks (c, err)) < 0
       || PHASE ("child", "fds", child_fds (c, err)) < 0
+      || PHASE ("child", "lsm", lsm_apply_exec (c->cfg.spec->process, err)) < 0
       || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
     child_fail (conn, e);
   process_exec (c->cfg.spec->process, c->exec_path, err);
@@ -484,7 +491,7 @@ parent_prepare (struct start_ctx *c, struct cfs_error **err)
      cgroup namespace would hide them.  */
   if (fd >= 0 && (r = util_read_fd (fd, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
     return r;
-  return namespaces_prepare_parent (&c->cfg.ns, err);
+  return namespaces_prepare_parent (&c->cfg.ns, c->cfg.spec->linux, err);
 }
 
 static int

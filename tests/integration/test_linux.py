@@ -126,3 +126,79 @@ def test_no_mount_namespace_failed_create_leaves_no_mount(env):
     r = env.cfs("create", "--bundle", b, env.new_id())
     assert r.rc != 0, r
     assert os.path.join(b, "rootfs") not in open("/proc/self/mountinfo").read(), "no mount left on the host"
+
+
+def stat_fields(text):
+    return text[text.rindex(")") + 2:].split()
+
+
+def test_scheduler_and_io_priority(env):
+    c = env.config(["sh", "-c", "cat /proc/self/stat; ionice -p $$"])
+    c["process"]["scheduler"] = {"policy": "SCHED_BATCH", "nice": 7}
+    c["process"]["ioPriority"] = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    lines = r.out.splitlines()
+    f = stat_fields(lines[0])
+    eq(f[19 - 3], "7", "nice (field 19)")
+    eq(f[41 - 3], "3", "policy SCHED_BATCH (field 41)")
+    contains(lines[1], "idle", "io priority class")
+
+
+def test_personality(env):
+    c = env.config(["uname", "-m"])
+    c["linux"]["personality"] = {"domain": "LINUX32"}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    assert r.out.strip() in ("i686", "i386", "armv8l", "armv7l"), "32-bit personality: %r" % r
+
+
+def test_time_offsets(env):
+    c = env.config(["cat", "/proc/uptime"])
+    c["linux"]["namespaces"].append({"type": "time"})
+    c["linux"]["timeOffsets"] = {"boottime": {"secs": 86400 * 365, "nanosecs": 0}}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    host = float(open("/proc/uptime").read().split()[0])
+    inside = float(r.out.split()[0])
+    assert inside - host > 86400 * 364, "boottime offset: host %s, container %s" % (host, inside)
+
+
+def test_bad_process_extras(env):
+    for field, value, text in [
+        ("scheduler", {"policy": "SCHED_SOMETIMES"}, "process.scheduler.policy: unknown policy"),
+        ("ioPriority", {"class": "IOPRIO_CLASS_BE", "priority": 9}, "process.ioPriority.priority"),
+        ("apparmorProfile", "docker-default", "AppArmor is not enabled"),
+        ("selinuxLabel", "system_u:system_r:container_t:s0", "SELinux is not enabled")]:
+        c = env.config(["true"])
+        c["process"][field] = value
+        r = env.cfs("create", "--bundle", env.bundle(c), env.new_id())
+        assert r.rc != 0 and text in r.err, (field, r)
+    for field, value, text in [
+        ("intelRdt", {"closID": "x"}, "linux.intelRdt"),
+        ("personality", {"domain": "SOLARIS"}, "linux.personality.domain"),
+        ("memoryPolicy", {"mode": "MPOL_BIND", "nodes": "0-x"}, "linux.memoryPolicy.nodes"),
+        ("timeOffsets", {"realtime": {"secs": 1}}, "not a clock with an offset")]:
+        c = env.config(["true"])
+        c["linux"][field] = value
+        r = env.cfs("create", "--bundle", env.bundle(c), env.new_id())
+        assert r.rc != 0 and text in r.err, (field, r)
+
+
+def test_memory_policy(env):
+    c = env.config(["sh", "-c", "grep -c bind:0 /proc/self/numa_maps || true"])
+    c["linux"]["memoryPolicy"] = {"mode": "MPOL_BIND", "nodes": "0"}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.rc, 0, "run: %r" % r)
+    if not os.path.exists("/proc/self/numa_maps"):
+        raise Skip("no NUMA on this kernel")
+    assert int(r.out.split()[0]) > 0, "mappings bound to node 0: %r" % r
+
+
+def test_exec_cpu_affinity(env):
+    cid = env.new_id()
+    eq(env.cfs("run", "-d", "--bundle", env.bundle(env.config(["sleep", "60"])), cid).rc, 0, "run -d")
+    p = {"args": ["grep", "Cpus_allowed_list", "/proc/self/status"], "cwd": "/", "execCPUAffinity": {"final": "0"}}
+    path = os.path.join(env.dir, "p.json")
+    import json
+    json.dump(p, open(path, "w"))
+    r = env.cfs("exec", "-p", path, cid)
+    eq(r.out.split(), ["Cpus_allowed_list:", "0"], "final affinity: %r" % r)
+    env.cfs("delete", "-f", cid)
