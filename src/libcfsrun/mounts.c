@@ -1,11 +1,16 @@
 #include "mounts.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
 
 #include "paths.h"
 #include "util.h"
@@ -44,7 +49,37 @@ static const struct
   { "loud", true, MS_SILENT },
   { "iversion", false, MS_I_VERSION },
   { "noiversion", true, MS_I_VERSION },
+  { "nosymfollow", false, MS_NOSYMFOLLOW },
+  { "symfollow", true, MS_NOSYMFOLLOW },
   { "defaults", false, 0 },
+};
+
+/* The recursive forms, carried out with mount_setattr(AT_RECURSIVE). */
+static const struct
+{
+  const char *name;
+  bool clear;
+  uint64_t attr;
+} recursive_options[] = {
+  { "rro", false, MOUNT_ATTR_RDONLY },
+  { "rrw", true, MOUNT_ATTR_RDONLY },
+  { "rnosuid", false, MOUNT_ATTR_NOSUID },
+  { "rsuid", true, MOUNT_ATTR_NOSUID },
+  { "rnodev", false, MOUNT_ATTR_NODEV },
+  { "rdev", true, MOUNT_ATTR_NODEV },
+  { "rnoexec", false, MOUNT_ATTR_NOEXEC },
+  { "rexec", true, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", false, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", true, MOUNT_ATTR_NODIRATIME },
+  { "rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW },
+  /* atime modes are one field: "set" picks the mode, clearing _ATIME first */
+  { "rrelatime", false, MOUNT_ATTR_RELATIME },
+  { "rnorelatime", true, MOUNT_ATTR__ATIME },
+  { "rnoatime", false, MOUNT_ATTR_NOATIME },
+  { "ratime", true, MOUNT_ATTR__ATIME },
+  { "rstrictatime", false, MOUNT_ATTR_STRICTATIME },
+  { "rnostrictatime", true, MOUNT_ATTR__ATIME },
 };
 
 static const struct
@@ -67,10 +102,15 @@ mounts_option_names (const char **names, size_t max)
     names[n++] = flag_options[i].name;
   for (i = 0; i < ARRAY_SIZE (propagation_options) && n < max; i++)
     names[n++] = propagation_options[i].name;
-  if (n + 2 <= max)
+  for (i = 0; i < ARRAY_SIZE (recursive_options) && n < max; i++)
+    names[n++] = recursive_options[i].name;
+  if (n + 5 <= max)
     {
       names[n++] = "bind";
       names[n++] = "rbind";
+      names[n++] = "tmpcopyup";
+      names[n++] = "idmap";
+      names[n++] = "ridmap";
     }
   return n;
 }
@@ -116,6 +156,32 @@ mounts_parse_options (char *const *options, size_t n, const char *field, struct 
           ret->recursive_bind |= o[0] == 'r';
           continue;
         }
+      if (strcmp (o, "tmpcopyup") == 0 || strcmp (o, "idmap") == 0 || strcmp (o, "ridmap") == 0)
+        {
+          ret->tmpcopyup |= o[0] == 't';
+          ret->idmap |= o[0] != 't';
+          ret->recursive_bind |= o[0] == 'r';
+          continue;
+        }
+      for (j = 0; j < ARRAY_SIZE (recursive_options) && !known; j++)
+        if (strcmp (o, recursive_options[j].name) == 0)
+          {
+            uint64_t a = recursive_options[j].attr;
+
+            known = true;
+            if (a == MOUNT_ATTR_RELATIME || a == MOUNT_ATTR_NOATIME || a == MOUNT_ATTR_STRICTATIME)
+              {
+                ret->attr_clr |= MOUNT_ATTR__ATIME;
+                ret->attr_set = (ret->attr_set & ~MOUNT_ATTR__ATIME) | a;
+              }
+            else if (recursive_options[j].clear)
+              {
+                ret->attr_clr |= a;
+                ret->attr_set &= ~a;
+              }
+            else
+              ret->attr_set |= a;
+          }
       for (j = 0; j < ARRAY_SIZE (flag_options) && !known; j++)
         if (strcmp (o, flag_options[j].name) == 0)
           {
@@ -395,6 +461,215 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
   return 0;
 }
 
+/* tmpcopyup: copy the tree under FROM (the directory the tmpfs now hides)
+   into the tmpfs at TARGET, keeping modes and owners.  */
+static int
+copy_tree (int from, int to, const char *dest, struct cfs_error **err)
+{
+  DIR *d = fdopendir (fcntl (from, F_DUPFD_CLOEXEC, 3));
+  struct dirent *de;
+  int r = 0;
+
+  if (d == NULL)
+    return cfs_fail (err, CFS_E_MOUNT, errno, dest, "tmpcopyup: read");
+  while (r == 0 && (de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      _cleanup_close_ int src = -1, dst = -1;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        {
+          if (mkdirat (to, de->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+            r = -errno;
+          src = openat (from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          dst = openat (to, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (r == 0 && src >= 0 && dst >= 0)
+            r = copy_tree (src, dst, dest, err);
+        }
+      else if (S_ISLNK (st.st_mode))
+        {
+          char link[4096];
+          ssize_t n = readlinkat (from, de->d_name, link, sizeof link - 1);
+
+          if (n >= 0)
+            {
+              link[n] = '\0';
+              if (symlinkat (link, to, de->d_name) < 0)
+                r = -errno;
+            }
+        }
+      else if (S_ISREG (st.st_mode))
+        {
+          char buf[65536];
+          ssize_t n;
+
+          src = openat (from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          dst = openat (to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        st.st_mode & 07777);
+          if (src < 0 || dst < 0)
+            r = -errno;
+          while (r == 0 && (n = read (src, buf, sizeof buf)) > 0)
+            r = util_write_all (dst, buf, (size_t)n);
+        }
+      else
+        continue;
+      if (r == 0)
+        fchownat (to, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+    }
+  closedir (d);
+  if (r < 0 && err && *err == NULL)
+    return cfs_fail (err, CFS_E_MOUNT, -r, dest, "tmpcopyup: copy into");
+  return r;
+}
+
+static int
+copy_up (int under, const char *target, const char *dest, struct cfs_error **err)
+{
+  _cleanup_close_ int to = open (target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (to < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, dest, "tmpcopyup: open the new tmpfs");
+  return copy_tree (under, to, dest, err);
+}
+
+/* A user namespace carrying a mount's uidMappings and gidMappings, as
+   MOUNT_ATTR_IDMAP wants: made by a child that only waits to be killed. */
+static int
+userns_for_mappings (const struct oci_mount *m, struct cfs_error **err)
+{
+  char path[64], buf[4096];
+  size_t i, len;
+  int fd, pipefd[2], r = 0;
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: pipe for");
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid == 0)
+    {
+      char c;
+
+      close (pipefd[1]);
+      (void)!read (pipefd[0], &c, 1);
+      _exit (0);
+    }
+  close (pipefd[0]);
+  if (pid < 0)
+    {
+      close (pipefd[1]);
+      return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: make a user namespace for");
+    }
+  for (int map = 0; map < 2 && r == 0; map++)
+    {
+      const struct oci_id_mapping *ids = map ? m->gid_mappings : m->uid_mappings;
+      size_t n = map ? m->gid_mappings_len : m->uid_mappings_len;
+
+      for (i = 0, len = 0; i < n && len < sizeof buf; i++)
+        len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", ids[i].container_id,
+                                 ids[i].host_id, ids[i].size);
+      snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, map ? "gid_map" : "uid_map");
+      fd = open (path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || util_write_all (fd, buf, len) < 0)
+        r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: write %s for", path);
+      if (fd >= 0)
+        close (fd);
+    }
+  snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  fd = r == 0 ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+  if (r == 0 && fd < 0)
+    r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: open the user namespace for");
+  close (pipefd[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return r < 0 ? r : fd;
+}
+
+/* idmap/ridmap: clone the source tree, idmap it, and move it in place. */
+int
+mounts_prepare_idmaps (const struct oci_spec *spec, int **ret_fds, struct cfs_error **err)
+{
+  int *fds = NULL;
+  size_t i;
+
+  *ret_fds = NULL;
+  for (i = 0; i < spec->mounts_len; i++)
+    {
+      const struct oci_mount *m = &spec->mounts[i];
+      struct mount_flags mf __attribute__ ((cleanup (mounts_flags_done))) = { 0 };
+      int fd;
+
+      if (mounts_parse_options (m->options, m->options_len, "mounts", &mf, err) < 0 || !mf.idmap)
+        continue;
+      if (m->uid_mappings_len == 0 || m->gid_mappings_len == 0)
+        {
+          mounts_idmaps_free (fds, spec->mounts_len);
+          return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, m->destination,
+                           "mounts[%zu]: idmap needs the mount's uidMappings and gidMappings", i);
+        }
+      if (fds == NULL)
+        {
+          size_t j;
+
+          fds = malloc (spec->mounts_len * sizeof *fds);
+          if (fds == NULL)
+            return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "idmap");
+          for (j = 0; j < spec->mounts_len; j++)
+            fds[j] = -1;
+        }
+      fd = userns_for_mappings (m, err);
+      if (fd < 0)
+        {
+          mounts_idmaps_free (fds, spec->mounts_len);
+          return cfs_wrap (err, "mounts[%zu]", i);
+        }
+      fds[i] = fd;
+    }
+  *ret_fds = fds;
+  return 0;
+}
+
+void
+mounts_idmaps_free (int *fds, size_t n)
+{
+  size_t i;
+
+  for (i = 0; fds && i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  free (fds);
+}
+
+static int
+idmap_mount (const struct oci_mount *m, const char *source, int dirfd, const struct mount_flags *mf,
+             int userns, struct cfs_error **err)
+{
+  _cleanup_close_ int tree = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+
+  if (userns < 0)
+    return cfs_fail (err, CFS_E_INTERNAL, 0, m->destination, "idmap: no user namespace prepared for");
+  attr.userns_fd = (uint64_t)userns;
+  /* The flags asked for go in the same call: the tree is not attached yet. */
+  attr.attr_set
+      |= (mf->set & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) | (mf->set & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0)
+         | (mf->set & MS_NODEV ? MOUNT_ATTR_NODEV : 0) | (mf->set & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+  tree = open_tree (AT_FDCWD, source,
+                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (mf->recursive_bind ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, source, "idmap: clone the mount of");
+  if (mount_setattr (tree, "", AT_EMPTY_PATH | (mf->recursive_bind ? AT_RECURSIVE : 0), &attr, sizeof attr)
+      < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, source,
+                     "idmap: the filesystem of `%s` cannot be idmapped:", source);
+  if (move_mount (tree, "", dirfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: attach the mount on");
+  return 0;
+}
+
 static int
 mount_one (const struct oci_mount *m, size_t index, const struct mounts_context *ctx, struct cfs_error **err)
 {
@@ -402,7 +677,7 @@ mount_one (const struct oci_mount *m, size_t index, const struct mounts_context 
   struct mount_flags mf __attribute__ ((cleanup (mounts_flags_done))) = { 0 };
   const char *type = m->type ? m->type : "";
   const char *source = m->source ? m->source : type;
-  _cleanup_close_ int dirfd = -1;
+  _cleanup_close_ int dirfd = -1, under = -1;
   bool bind;
   int r;
 
@@ -420,13 +695,28 @@ mount_one (const struct oci_mount *m, size_t index, const struct mounts_context 
   if (r < 0)
     return cfs_wrap (err, "mounts[%zu] (`%s`)", index, m->destination);
   paths_fd_path (dirfd, target, sizeof target);
-  if (bind)
+  if (mf.tmpcopyup && (under = open (target, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "mounts[%zu]: tmpcopyup: open", index);
+  if (mf.idmap)
+    r = idmap_mount (m, source, dirfd, &mf, ctx->idmap_fds ? ctx->idmap_fds[index] : -1, err);
+  else if (bind)
     r = bind_mount (source, target, &mf, ctx->rootfd, m->destination, err);
   else if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
     r = mount_cgroup (m, dirfd, target, &mf, ctx, err);
   else if (mount (source, target, type, mf.set, mf.data) < 0)
     r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "mount `%s` (type `%s`%s%s) on", source, type,
                   mf.data ? ", options " : "", mf.data ? mf.data : "");
+  if (r == 0 && (mf.attr_set || mf.attr_clr || mf.tmpcopyup))
+    r = reopen_target (ctx->rootfd, m->destination, &dirfd, target, sizeof target, err);
+  if (r == 0 && mf.tmpcopyup)
+    r = copy_up (under, target, m->destination, err);
+  if (r == 0 && (mf.attr_set || mf.attr_clr))
+    {
+      struct mount_attr attr = { .attr_set = mf.attr_set, .attr_clr = mf.attr_clr };
+
+      if (mount_setattr (AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr) < 0)
+        r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "set recursive mount attributes on");
+    }
   if (r == 0 && mf.propagation
       && (r = reopen_target (ctx->rootfd, m->destination, &dirfd, target, sizeof target, err)) == 0
       && mount (NULL, target, NULL, mf.propagation, NULL) < 0)

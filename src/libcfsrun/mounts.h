@@ -3,6 +3,7 @@
 #define CFS_MOUNTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "oci-spec.h"
@@ -13,7 +14,11 @@ struct mount_flags
   unsigned long propagation; /* MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, maybe | MS_REC */
   bool bind;
   bool recursive_bind;
-  char *data; /* filesystem options, comma-joined, or NULL */
+  uint64_t attr_set; /* MOUNT_ATTR_* applied recursively (rro, rnosuid...) */
+  uint64_t attr_clr;
+  bool tmpcopyup; /* tmpfs: copy what was at the destination into it */
+  bool idmap;     /* idmap or ridmap: an idmapped bind mount */
+  char *data;     /* filesystem options, comma-joined, or NULL */
 };
 
 /* Pure: options of config field FIELD to flags.  Unknown options are passed
@@ -35,7 +40,13 @@ struct mounts_context
   const char *bundle;      /* relative bind sources are relative to it */
   const char *cgroup_self; /* /proc/self/cgroup of the container, as the host sees it */
   bool new_cgroupns;
+  const int *idmap_fds; /* per mount: user namespace fd for idmap, or -1 */
 };
+
+/* Parent, before clone (in the host's pid namespace, so /proc/PID works):
+   a user namespace fd for each idmap mount, -1 for the others.  */
+int mounts_prepare_idmaps (const struct oci_spec *spec, int **ret_fds, struct cfs_error **err);
+void mounts_idmaps_free (int *fds, size_t n);
 
 int mounts_apply (const struct oci_spec *spec, const struct mounts_context *ctx, struct cfs_error **err);
 

@@ -74,8 +74,40 @@ create_component (int rootfd, char *prefix, bool as_file)
   return r == -EEXIST ? 0 : r;
 }
 
-int
-paths_ensure_in_root (int rootfd, const char *path, bool as_file, int *ret_fd, struct cfs_error **err)
+/* PREFIX (NUL-terminated in BUF at I) is a symlink that points nowhere:
+   rewrite BUF to its target followed by the rest of the path, interpreted
+   inside the root, so the target is created there (as runc does).  */
+static int
+follow_dangling (int rootfd, char *buf, size_t size, size_t i, size_t len)
+{
+  char *slash = strrchr (buf, '/'), target[4096], rest[4096], out[4096];
+  _cleanup_close_ int parent = -1;
+  ssize_t n;
+
+  if (slash)
+    *slash = '\0';
+  parent = openat2_in_root (rootfd, slash ? buf : ".", O_PATH | O_DIRECTORY);
+  if (slash)
+    *slash = '/';
+  if (parent < 0)
+    return parent;
+  n = readlinkat (parent, slash ? slash + 1 : buf, target, sizeof target - 1);
+  if (n < 0)
+    return -ENOENT;
+  target[n] = '\0';
+  snprintf (rest, sizeof rest, "%s", i < len ? buf + i + 1 : "");
+  if (slash)
+    *slash = '\0';
+  if (snprintf (out, sizeof out, "%s%s%s%s%s", target[0] == '/' ? "" : (slash ? buf : ""),
+                target[0] == '/' || !slash ? "" : "/", target, rest[0] ? "/" : "", rest)
+      >= (int)sizeof out)
+    return -ENAMETOOLONG;
+  snprintf (buf, size, "%s", out);
+  return 0;
+}
+
+static int
+ensure (int rootfd, const char *path, bool as_file, int depth, int *ret_fd, struct cfs_error **err)
 {
   char buf[4096];
   size_t len, i;
@@ -112,8 +144,10 @@ paths_ensure_in_root (int rootfd, const char *path, bool as_file, int *ret_fd, s
           if (r < 0)
             return cfs_fail (err, CFS_E_MOUNT, -r, buf, "create inside the container root");
           fd = openat2_in_root (rootfd, buf, O_PATH);
-          /* Still missing: it is a symlink that points nowhere. */
         }
+      /* Still missing: a symlink that points nowhere; make its target. */
+      if (fd == -ENOENT && depth < 40 && follow_dangling (rootfd, buf, sizeof buf, i, len) == 0)
+        return ensure (rootfd, buf, as_file, depth + 1, ret_fd, err);
       if (fd < 0)
         return cfs_fail (err, CFS_E_MOUNT, -fd, buf, "resolve inside the container root");
       if (!last)
@@ -124,6 +158,12 @@ paths_ensure_in_root (int rootfd, const char *path, bool as_file, int *ret_fd, s
     }
   *ret_fd = fd;
   return 0;
+}
+
+int
+paths_ensure_in_root (int rootfd, const char *path, bool as_file, int *ret_fd, struct cfs_error **err)
+{
+  return ensure (rootfd, path, as_file, 0, ret_fd, err);
 }
 
 const char *

@@ -94,6 +94,7 @@ struct start_ctx
   char *exec_path;
   char *state_json;             /* child: for startContainer hooks */
   uint64_t rootfs_mount_before; /* mount id at the rootfs before we began */
+  int *idmap_fds;               /* per mount, for idmap mounts */
   int console_fd;               /* where the pty master goes, when process.terminal */
 };
 
@@ -148,6 +149,7 @@ child_mounts (struct start_ctx *c, struct cfs_error **err)
     .bundle = c->cfg.bundle,
     .cgroup_self = c->cgroup_self,
     .new_cgroupns = (c->cfg.ns.clone_flags & CLONE_NEWCGROUP) != 0,
+    .idmap_fds = c->idmap_fds,
   };
 
   return mounts_apply (c->cfg.spec, &mc, err);
@@ -491,6 +493,9 @@ parent_prepare (struct start_ctx *c, struct cfs_error **err)
      cgroup namespace would hide them.  */
   if (fd >= 0 && (r = util_read_fd (fd, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
     return r;
+  /* Before entering any pid namespace: the helpers must be ours in /proc. */
+  if ((r = mounts_prepare_idmaps (c->cfg.spec, &c->idmap_fds, err)) < 0)
+    return r;
   return namespaces_prepare_parent (&c->cfg.ns, c->cfg.spec->linux, err);
 }
 
@@ -662,6 +667,7 @@ parent_rollback (struct start_ctx *c)
 static void
 ctx_done (struct start_ctx *c)
 {
+  mounts_idmaps_free (c->idmap_fds, c->cfg.spec ? c->cfg.spec->mounts_len : 0);
   bundle_done (&c->cfg);
   oci_done (&cfs_record_type, &c->rec);
   closep (&c->rootfd);
