@@ -39,6 +39,7 @@
 #include "start.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -95,6 +96,7 @@ struct start_ctx
   char *state_json;             /* child: for startContainer hooks */
   uint64_t rootfs_mount_before; /* mount id at the rootfs before we began */
   int *idmap_fds;               /* per mount, for idmap mounts */
+  int listen_fds;               /* LISTEN_FDS passed on */
   int console_fd;               /* where the pty master goes, when process.terminal */
 };
 
@@ -300,7 +302,7 @@ child_wait_start (struct start_ctx *c, int *ret_conn, struct cfs_error **err)
 static int
 child_fds (struct start_ctx *c, struct cfs_error **err)
 {
-  int fd, last = 2 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0);
+  int fd, last = 2 + (c->o->preserve_fds > 0 ? c->o->preserve_fds : 0) + c->listen_fds;
 
   /* Nothing of the runtime's survives exec: every fd past the ones the
      spec passes is close-on-exec (CVE-2024-21626 class).  */
@@ -388,6 +390,31 @@ child_main (struct start_ctx *c)
 
 /* ----------------------------------------------------------------- parent */
 
+/* Socket activation, as runc passes it on: with LISTEN_FDS=N in our
+   environment, fds 3..3+N-1 go to the container process, which gets
+   LISTEN_FDS=N and LISTEN_PID=1 (it is pid 1 of its namespace).  */
+static int
+socket_activation (struct start_ctx *c, struct cfs_error **err)
+{
+  const char *v = getenv ("LISTEN_FDS");
+  struct oci_process *p = c->cfg.spec->process;
+  char **env, buf[32];
+  int n;
+
+  if (v == NULL || (n = atoi (v)) <= 0)
+    return 0;
+  env = realloc (p->env, (p->env_len + 3) * sizeof *env);
+  if (env == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "LISTEN_FDS");
+  p->env = env;
+  snprintf (buf, sizeof buf, "LISTEN_FDS=%d", n);
+  env[p->env_len++] = strdup (buf);
+  env[p->env_len++] = strdup ("LISTEN_PID=1");
+  env[p->env_len] = NULL;
+  c->listen_fds = n;
+  return 0;
+}
+
 static int
 parent_validate (struct start_ctx *c, struct cfs_error **err)
 {
@@ -397,6 +424,8 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
     return r;
   r = bundle_load (c->o->bundle ? c->o->bundle : ".", &c->cfg, err);
   if (r < 0)
+    return r;
+  if ((r = socket_activation (c, err)) < 0)
     return r;
   if (c->cfg.spec->process->terminal && c->o->console_socket == NULL && c->console_fd < 0)
     return cfs_fail (err, CFS_E_USAGE, 0, "process.terminal",

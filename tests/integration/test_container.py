@@ -152,3 +152,16 @@ def test_cgroup_mount_shows_own_cgroup(env):
     r = env.run(["sh", "-c", "ls /sys/fs/cgroup | sort | tr '\\n' ' '"])
     for ctrl in ["memory", "pids", "cpu"]:
         assert ctrl in r.out.split(), "cgroup v1 hierarchy %s in %r" % (ctrl, r)
+
+
+def test_linux_devices(env):
+    c = env.config(["sh", "-c", "stat -c '%F %t:%T %a %u:%g' /dev/fuse /dev/mydir/null2; ls /dev | grep -c '^null$'"])
+    c["linux"]["devices"] = [
+        {"type": "c", "path": "/dev/fuse", "major": 10, "minor": 229, "fileMode": 0o600, "uid": 1000, "gid": 1001},
+        {"type": "c", "path": "/dev/mydir/null2", "major": 1, "minor": 3, "fileMode": 0o640},
+        {"type": "c", "path": "/dev/null", "major": 1, "minor": 3, "fileMode": 0o666}]
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    lines = r.out.splitlines()
+    eq(lines[0], "character special file a:e5 600 1000:1001", "fuse device: %r" % r)
+    eq(lines[1], "character special file 1:3 640 0:0", "device in a new directory")
+    eq(lines[2], "1", "a default device listed in the config is made once")

@@ -327,3 +327,21 @@ def test_features(env):
     assert "SCMP_CMP_MASKED_EQ" in f["linux"]["seccomp"]["operators"]
     assert "SCMP_ACT_NOTIFY" not in f["linux"]["seccomp"]["actions"], "not implemented, not claimed"
     assert f["linux"]["apparmor"]["enabled"] is False
+
+
+def test_listen_fds(env):
+    c = env.config(["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"])
+    b = env.bundle(c)
+    r_fd, w_fd = os.pipe()
+    os.write(w_fd, b"activated\n")
+    os.close(w_fd)
+    if r_fd != 3:
+        os.dup2(r_fd, 3)
+        os.close(r_fd)
+    try:
+        p = subprocess.run([CFSRUN, "--root", env.root, "run", "--bundle", b, env.new_id()], capture_output=True,
+                           text=True, pass_fds=(3,), timeout=30, stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid())))
+    finally:
+        os.close(3)
+    eq(p.stdout, "1 1\nactivated\n", "socket activation is passed on: %s" % p.stderr)
