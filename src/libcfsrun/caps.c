@@ -33,6 +33,15 @@ parse_set (char *const *names, size_t n, const char *set, uint64_t *ret, struct 
           cfs_log_debug ("process.capabilities.%s: `%s` is unknown to this kernel, ignoring", set, names[i]);
           continue;
         }
+      /* A capability our own bounding set lacks can never be granted (a
+         host may drop CAP_SYS_RESOURCE, say): asking for every capability,
+         as --privileged does, then gets all there are.  */
+      if (prctl (PR_CAPBSET_READ, v, 0, 0, 0) == 0)
+        {
+          cfs_log_warning ("process.capabilities.%s: `%s` is not in cfsrun's own bounding set, ignoring", set,
+                           names[i]);
+          continue;
+        }
       *ret |= 1ULL << v;
     }
   return 0;

@@ -90,6 +90,18 @@ wait_hook (pid_t pid, int errfd, int timeout_s, char *buf, size_t size)
   return -ETIMEDOUT;
 }
 
+/* A hook may exit without reading its stdin: that EPIPE must not kill
+   cfsrun with SIGPIPE.  */
+static void
+write_state (int fd, const char *json)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+  sigaction (SIGPIPE, &ign, &old);
+  util_write_all (fd, json, strlen (json));
+  sigaction (SIGPIPE, &old, NULL);
+}
+
 static int
 run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state_json, struct cfs_error **err)
 {
@@ -119,7 +131,7 @@ run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state
   /* The state is small (well under a pipe buffer); a hook that does not
      read it must not block us, hence no wait on the write.  */
   fcntl (in[1], F_SETFL, O_NONBLOCK);
-  util_write_all (in[1], state_json, strlen (state_json));
+  write_state (in[1], state_json);
   close (in[1]);
   st = wait_hook (pid, errp[0], h->has_timeout ? h->timeout : 0, out, sizeof out);
   close (errp[0]);

@@ -165,3 +165,16 @@ def test_linux_devices(env):
     eq(lines[0], "character special file a:e5 600 1000:1001", "fuse device: %r" % r)
     eq(lines[1], "character special file 1:3 640 0:0", "device in a new directory")
     eq(lines[2], "1", "a default device listed in the config is made once")
+
+
+def test_capability_outside_our_bounding_set(env):
+    bnd = int([l for l in open("/proc/self/status") if l.startswith("CapBnd")][0].split()[1], 16)
+    if bnd & (1 << 24):
+        raise Skip("CAP_SYS_RESOURCE is in this host's bounding set")
+    c = env.config(["grep", "CapEff", "/proc/self/status"])
+    c["process"]["capabilities"] = {k: ["CAP_KILL", "CAP_SYS_RESOURCE"] for k in
+                                    ["bounding", "effective", "permitted"]}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.rc, 0, "runs with what can be granted: %r" % r)
+    contains(r.err, "`CAP_SYS_RESOURCE` is not in cfsrun's own bounding set, ignoring")
+    eq(int(r.out.split()[1], 16), 1 << 5, "CAP_KILL only")
