@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "hooks.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -211,7 +212,10 @@ cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char
   if (strcmp (c.status, "stopped") == 0 || strcmp (c.status, "creating") == 0)
     return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is %s", id,
                      c.status);
-  r = all ? signal_all (c.rec, sig) : signal_process (c.rec, sig);
+  if (all && c.rec->cgroup_leaves_len)
+    r = cgroup_signal_all (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, sig);
+  else
+    r = all ? signal_all (c.rec, sig) : signal_process (c.rec, sig);
   if (r == -ESRCH)
     return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot kill container `%s`: it is stopped", id);
   if (r < 0)
@@ -225,6 +229,8 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
   struct timespec step = { 0, 2 * 1000 * 1000 };
   int waited;
 
+  if (rec->cgroup_leaves_len)
+    cgroup_signal_all (rec->cgroup_leaves, rec->cgroup_leaves_len, SIGKILL);
   signal_all (rec, SIGKILL);
   for (waited = 0; waited < KILL_WAIT_MS; waited += 2)
     {
@@ -268,6 +274,11 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
       if (r < 0)
         return r;
     }
+  /* Processes exec'd into the container may outlive its init. */
+  if (c.rec->cgroup_leaves_len)
+    cgroup_signal_all (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, SIGKILL);
+  if ((r = cgroup_remove (c.rec->cgroup_dirs, c.rec->cgroup_dirs_len, err)) < 0)
+    return r;
   if (c.rec->has_host_mount_id)
     rootfs_detach_host_mounts (c.rec->rootfs, c.rec->host_mount_id);
   r = state_dir_remove (c.rootfd, id, c.dirfd, err);

@@ -43,6 +43,8 @@
   X (CFS_E_EXEC_FORMAT, "EXEC_FORMAT")                                                                       \
   X (CFS_E_EXEC_CRLF_SHEBANG, "EXEC_CRLF_SHEBANG")                                                           \
   X (CFS_E_EXEC, "EXEC")                                                                                     \
+  X (CFS_E_CGROUP, "CGROUP")                                                                                 \
+  X (CFS_E_CGROUP_NOT_DELEGATED, "CGROUP_NOT_DELEGATED")                                                     \
   X (CFS_E_HOOK_FAILED, "HOOK_FAILED")                                                                       \
   X (CFS_E_HOOK_TIMEOUT, "HOOK_TIMEOUT")                                                                     \
   X (CFS_E_SYNC, "SYNC")                                                                                     \

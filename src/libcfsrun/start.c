@@ -5,11 +5,14 @@
  *   validate    config.json → plan
  *   state       mkdir + lock state dir,
  *               record "creating"
+ *   cgroup      record, mkdir, resources
  *   prepare     open namespace paths,
  *               enter pid/time ns to join
  *   clone       one clone() with every ─▶  join        setns the paths given
  *               new namespace
- *   idmaps      uid_map/gid_map ──────────▶            (waits: SYNC_IDMAPS_DONE)
+ *   idmaps      uid_map/gid_map
+ *   cgroup-enter pid → cgroup.procs ──────▶            (waits: SYNC_PARENT_READY),
+ *                                                      then the cgroup namespace
  *   oom         oom_score_adj              rootfs      bind rootfs, rslave
  *                                          mounts      config.json mounts in order
  *                                          devices     default + linux.devices
@@ -52,6 +55,8 @@
 #include <sys/wait.h>
 
 #include "bundle.h"
+#include "cgroup-resources.h"
+#include "cgroup.h"
 #include "devices.h"
 #include "hooks.h"
 #include "mounts.h"
@@ -125,10 +130,17 @@ child_join (struct start_ctx *c, struct cfs_error **err)
 
   if (r < 0)
     return r;
-  if (c->cfg.ns.clone_flags & CLONE_NEWUSER)
-    r = sync_wait (c->sync[1], SYNC_IDMAPS_DONE, "cfsrun create", err);
-  if (r < 0 || !c->cfg.ns.wanted[NS_USER])
+  r = sync_wait (c->sync[1], SYNC_PARENT_READY, "cfsrun create", err);
+  if (r < 0)
     return r;
+  /* Now in the container's cgroup: its paths as the host sees them (for the
+     cgroup mount), then the cgroup namespace, rooted right here.  */
+  if ((r = util_read_file_at (AT_FDCWD, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
+    return r;
+  if ((c->cfg.ns.clone_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "create the cgroup namespace");
+  if (!c->cfg.ns.wanted[NS_USER])
+    return 0;
   /* Become root of the user namespace: until then we are the host's uid,
      which the mapping may not cover, and files we make would be unowned. */
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
@@ -515,13 +527,8 @@ parent_state (struct start_ctx *c, struct cfs_error **err)
 static int
 parent_prepare (struct start_ctx *c, struct cfs_error **err)
 {
-  _cleanup_close_ int fd = open ("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
   int r;
 
-  /* The container's cgroup paths as the host sees them, read before a new
-     cgroup namespace would hide them.  */
-  if (fd >= 0 && (r = util_read_fd (fd, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
-    return r;
   /* Before entering any pid namespace: the helpers must be ours in /proc. */
   if ((r = mounts_prepare_idmaps (c->cfg.spec, &c->idmap_fds, err)) < 0)
     return r;
@@ -540,7 +547,9 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   if (r < 0)
     return r;
   /* fork-like clone: the child returns here on a copy of our stack. */
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)c->cfg.ns.clone_flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  /* The cgroup namespace is made by the child once it is in its cgroup. */
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(c->cfg.ns.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL, NULL,
+                        NULL, NULL);
   if (pid < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "clone the container process with its namespaces");
   if (pid == 0)
@@ -564,14 +573,44 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
 static int
 parent_idmaps (struct start_ctx *c, struct cfs_error **err)
 {
-  int r;
-
   if (!(c->cfg.ns.clone_flags & CLONE_NEWUSER))
     return 0;
-  r = userns_write_maps (c->pid, c->cfg.spec->linux, err);
+  return userns_write_maps (c->pid, c->cfg.spec->linux, err);
+}
+
+/* The container process joins its cgroup before it goes on, and so before
+   any code of the user's can run.  */
+static int
+parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = cgroup_enter (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->pid, err);
+
   if (r < 0)
     return r;
-  return sync_send (c->sync[0], SYNC_IDMAPS_DONE, err);
+  return sync_send (c->sync[0], SYNC_PARENT_READY, err);
+}
+
+/* Record what will be made, make it, and apply linux.resources, all before
+   the container process exists.  */
+static int
+parent_cgroup (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_linux *lx = c->cfg.spec->linux;
+  const char *path = lx ? lx->cgroups_path : NULL;
+  struct cgroup_layout l;
+  int r;
+
+  if ((r = cgroup_layout_read (&l, err)) < 0
+      || (r = cgroup_leaves (&l, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err)) < 0
+      || (r = cgroup_plan_dirs (&l, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err)) < 0)
+    return r;
+  if (path && (c->rec.cgroups_path = strdup (path)) == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
+  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0 || (r = cgroup_create (c->rec.cgroup_dirs,
+                                                                                     c->rec.cgroup_dirs_len, err)) < 0)
+    return r;
+  return cgroup_resources_apply (&l, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, lx ? lx->resources : NULL,
+                                 lx ? lx->devices : NULL, lx ? lx->devices_len : 0, err);
 }
 
 static int
@@ -687,6 +726,7 @@ parent_rollback (struct start_ctx *c)
   /* Only a bind we stacked on the rootfs is ours to detach. */
   if (c->pid > 0 && !c->cfg.ns.wanted[NS_MOUNT] && rootfs_mount_id (c->cfg.rootfs) != c->rootfs_mount_before)
     rootfs_detach_host_mounts (c->cfg.rootfs, rootfs_mount_id (c->cfg.rootfs));
+  cgroup_remove (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, NULL);
   if (c->dir_made)
     state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
   if (c->o->pid_file && c->pid > 0)
@@ -725,9 +765,11 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
       || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
+      || (r = PHASE ("parent", "cgroup", parent_cgroup (&c, err))) < 0
       || (r = PHASE ("parent", "prepare", parent_prepare (&c, err))) < 0
       || (r = PHASE ("parent", "clone", parent_clone (&c, err))) < 0
       || (r = PHASE ("parent", "idmaps", parent_idmaps (&c, err))) < 0
+      || (r = PHASE ("parent", "cgroup-enter", parent_cgroup_enter (&c, err))) < 0
       || (r = PHASE ("parent", "oom", parent_oom (&c, err))) < 0
       || (r = PHASE ("parent", "hooks", parent_create_hooks (&c, err))) < 0
       || (r = PHASE ("parent", "container", parent_wait_child (&c, err))) < 0

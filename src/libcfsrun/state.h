@@ -27,7 +27,10 @@
   F (S, U32, owner, "owner", _, OCI_OPT)                                                                     \
   F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)                                                     \
   F (S, OBJ, hooks, "hooks", oci_hooks, OCI_OPT)                                                             \
-  F (S, U64, host_mount_id, "hostMountId", _, OCI_OPT)
+  F (S, U64, host_mount_id, "hostMountId", _, OCI_OPT)                                                     \
+  F (S, STR, cgroups_path, "cgroupsPath", _, OCI_OPT)                                                        \
+  F (S, ARR_STR, cgroup_dirs, "cgroupDirs", _, OCI_OPT)                                                      \
+  F (S, ARR_STR, cgroup_leaves, "cgroupLeaves", _, OCI_OPT)
 
 OCI_DECLARE_STRUCT (cfs_record)
 

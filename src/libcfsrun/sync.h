@@ -4,7 +4,7 @@
 
    parent                               child
      clone ───────────────────────────▶ join namespaces
-     write id maps ── SYNC_IDMAPS_DONE ▶ (waits when it made a user ns)
+     id maps, cgroup ── SYNC_PARENT_READY ▶ (waits: then in its cgroup)
                                          mounts, pivot, devices, process
      ◀──────────────── SYNC_CHILD_READY  (or SYNC_ERROR with the error)
      record "created" ─ SYNC_CREATED ──▶ wait for `start` on start.sock  */
@@ -17,7 +17,7 @@
 
 enum sync_msg
 {
-  SYNC_IDMAPS_DONE = 1,
+  SYNC_PARENT_READY = 1,
   SYNC_CREATE_HOOKS, /* child: mounts done, run prestart/createRuntime now */
   SYNC_HOOKS_DONE,   /* parent: done; payload: the state JSON for createContainer */
   SYNC_CHILD_READY,

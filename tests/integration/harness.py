@@ -6,6 +6,7 @@ taking a `Env` and raising AssertionError (or any exception) to fail, or
 Skip to skip.  Every test runs with its own --root; after each test the
 harness checks that nothing was left behind (state dirs, mounts, processes).
 """
+import glob
 import importlib.util
 import json
 import os
@@ -116,6 +117,10 @@ class Env:
                 self.cfs("delete", "--force", cid)
         if os.path.isdir(self.root) and os.listdir(self.root):
             leaks.append("state dirs %s" % os.listdir(self.root))
+        for cid in self.ids:
+            for d in glob.glob("/sys/fs/cgroup/*/cfsrun-%s" % cid) + glob.glob("/sys/fs/cgroup/*/*/%s" % cid):
+                leaks.append("cgroup " + d)
+                subprocess.run(["rmdir", d], capture_output=True)
         with open("/proc/self/mountinfo") as f:
             for line in f:
                 if self.dir in line.split()[4]:

@@ -1,0 +1,484 @@
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+/* How long freezing may take before it is reported stuck. */
+#define FREEZE_TIMEOUT_MS 10000
+
+void
+cgroup_strv_free (char **v, size_t n)
+{
+  size_t i;
+
+  for (i = 0; v && i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* Our cgroup in hierarchy H: the line of /proc/self/cgroup whose
+   controller list matches (empty for v2).  */
+static void
+self_path (const char *self, struct cgroup_hier *h)
+{
+  const char *line = self;
+
+  snprintf (h->self, sizeof h->self, "/");
+  while (line && *line)
+    {
+      const char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL, *eol = strchrnul (line, '\n');
+      size_t len = c2 ? (size_t)(c2 - c1 - 1) : 0;
+
+      if (c2 && c2 < eol)
+        {
+          bool match = h->v2 ? len == 0 : len == strlen (h->controllers) && strncmp (c1 + 1, h->controllers, len) == 0;
+
+          if (match)
+            {
+              snprintf (h->self, sizeof h->self, "%.*s", (int)(eol - c2 - 1), c2 + 1);
+              return;
+            }
+        }
+      line = *eol ? eol + 1 : NULL;
+    }
+}
+
+static void
+v1_controllers (const char *super, char *buf, size_t size)
+{
+  const char *known[] = { "cpu",        "cpuacct", "cpuset",   "memory", "devices", "freezer", "blkio", "pids",
+                          "hugetlb",    "net_cls", "net_prio", "perf_event", "rdma", "misc", "name=systemd" };
+  size_t i, len = 0;
+  char opts[1024];
+
+  buf[0] = '\0';
+  snprintf (opts, sizeof opts, ",%.1000s,", super);
+  for (i = 0; i < ARRAY_SIZE (known); i++)
+    {
+      char pat[64];
+
+      snprintf (pat, sizeof pat, ",%s,", known[i]);
+      if (strstr (opts, pat) && len < size)
+        len += (size_t)snprintf (buf + len, size - len, "%s%.60s", len ? "," : "", known[i]);
+    }
+}
+
+int
+cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err)
+{
+  _cleanup_free_ char *self = NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  bool root_v2 = false, unified = false;
+  FILE *f;
+
+  memset (ret, 0, sizeof *ret);
+  if (util_read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, NULL, err) < 0)
+    return -EIO;
+  f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, errno, "/proc/self/mountinfo", "read");
+  while (getline (&line, &cap, f) > 0 && ret->n < CGROUP_MAX_HIER)
+    {
+      char mnt[256], fstype[32], super[1024];
+      const char *sep = strstr (line, " - ");
+      struct cgroup_hier *h = &ret->h[ret->n];
+
+      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %255s", mnt) != 1
+          || sscanf (sep + 3, "%31s %*s %1023s", fstype, super) != 2)
+        continue;
+      if (strcmp (mnt, CGROUP_ROOT) != 0 && !util_str_has_prefix (mnt, CGROUP_ROOT "/"))
+        continue;
+      if (strcmp (fstype, "cgroup2") == 0)
+        {
+          _cleanup_free_ char *ctrl = NULL;
+          char path[300];
+
+          h->v2 = true;
+          snprintf (path, sizeof path, "%s/cgroup.controllers", mnt);
+          if (util_read_file_at (AT_FDCWD, path, &ctrl, NULL, NULL) == 0)
+            snprintf (h->controllers, sizeof h->controllers, "%s", ctrl);
+          h->controllers[strcspn (h->controllers, "\n")] = '\0';
+          root_v2 |= strcmp (mnt, CGROUP_ROOT) == 0;
+          unified = true;
+        }
+      else if (strcmp (fstype, "cgroup") == 0)
+        v1_controllers (super, h->controllers, sizeof h->controllers);
+      else
+        continue;
+      snprintf (h->mnt, sizeof h->mnt, "%s", mnt);
+      snprintf (h->name, sizeof h->name, "%s", strrchr (mnt, '/') + 1);
+      self_path (self, h);
+      ret->n++;
+    }
+  free (line);
+  fclose (f);
+  if (ret->n == 0)
+    return cfs_fail (err, CFS_E_CGROUP, ENOENT, CGROUP_ROOT, "no cgroup filesystem is mounted under");
+  ret->mode = root_v2 ? CGROUP_V2 : unified ? CGROUP_HYBRID : CGROUP_V1;
+  return 0;
+}
+
+const struct cgroup_hier *
+cgroup_find (const struct cgroup_layout *l, const char *controller)
+{
+  size_t i;
+
+  /* v1 hierarchies first: on a hybrid host a controller is where it is
+     bound, and only what v1 lacks (hugetlb here) is on the v2 half.  */
+  for (int pass = 0; pass < 2; pass++)
+    for (i = 0; i < l->n; i++)
+      {
+        char list[300];
+
+        if (l->h[i].v2 != (pass == 1))
+          continue;
+        snprintf (list, sizeof list, l->h[i].v2 ? " %s " : ",%s,", l->h[i].controllers);
+        if (l->h[i].v2)
+          for (char *p = list; *p; p++)
+            if (*p == '\n')
+              *p = ' ';
+        {
+          char pat[80];
+
+          snprintf (pat, sizeof pat, l->h[i].v2 ? " %s " : ",%s,", controller);
+          if (strstr (list, pat))
+            return &l->h[i];
+        }
+      }
+  return NULL;
+}
+
+int
+cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hier *h, char *buf, size_t size,
+                struct cfs_error **err)
+{
+  const char *p = cgroups_path;
+  int n;
+
+  if (p && (strstr (p, "/../") || util_str_has_prefix (p, "../") || strcmp (p, "..") == 0
+            || (strlen (p) >= 3 && strcmp (p + strlen (p) - 3, "/..") == 0)))
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.cgroupsPath",
+                     "config.json: linux.cgroupsPath: `%s` must not contain `..`", p);
+  if (p && strchr (p, ':'))
+    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.cgroupsPath",
+                     "config.json: linux.cgroupsPath: `%s` is a systemd slice:prefix:name path, but the cgroupfs "
+                     "driver is in use (give --systemd-cgroup)",
+                     p);
+  if (p == NULL || p[0] == '\0')
+    n = snprintf (buf, size, "/cfsrun-%s", id);
+  else if (p[0] == '/')
+    n = snprintf (buf, size, "%s", p);
+  else
+    n = snprintf (buf, size, "%s/%s", strcmp (h->self, "/") == 0 ? "" : h->self, p);
+  if (n < 0 || (size_t)n >= size)
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, ENAMETOOLONG, "linux.cgroupsPath", "config.json: linux.cgroupsPath");
+  /* No trailing slash: paths are compared and joined as given. */
+  while (n > 1 && buf[n - 1] == '/')
+    buf[--n] = '\0';
+  return 0;
+}
+
+static int
+strv_push (char ***v, size_t *n, const char *s)
+{
+  char **nv = realloc (*v, (*n + 2) * sizeof *nv);
+
+  if (nv == NULL)
+    return -ENOMEM;
+  *v = nv;
+  nv[*n] = strdup (s);
+  if (nv[*n] == NULL)
+    return -ENOMEM;
+  nv[++*n] = NULL;
+  return 0;
+}
+
+int
+cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret, size_t *ret_n,
+               struct cfs_error **err)
+{
+  char rel[2048], path[4096];
+  size_t i;
+  int r;
+
+  *ret = NULL;
+  *ret_n = 0;
+  for (i = 0; i < l->n; i++)
+    {
+      if ((r = cgroup_resolve (cgroups_path, id, &l->h[i], rel, sizeof rel, err)) < 0)
+        {
+          cgroup_strv_free (*ret, *ret_n);
+          *ret = NULL;
+          return r;
+        }
+      snprintf (path, sizeof path, "%s%s", l->h[i].mnt, rel);
+      if (strv_push (ret, ret_n, path) < 0)
+        return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
+    }
+  return 0;
+}
+
+int
+cgroup_plan_dirs (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret_dirs,
+                  size_t *ret_n, struct cfs_error **err)
+{
+  char **leaves = NULL;
+  size_t n = 0, i;
+  int r;
+
+  *ret_dirs = NULL;
+  *ret_n = 0;
+  r = cgroup_leaves (l, cgroups_path, id, &leaves, &n, err);
+  if (r < 0)
+    return r;
+  for (i = 0; i < n; i++)
+    {
+      char path[4096], *p;
+      struct stat st;
+
+      snprintf (path, sizeof path, "%s", leaves[i]);
+      /* Every missing level, from the top down. */
+      for (p = path + strlen (l->h[i].mnt) + 1; r == 0; p++)
+        {
+          char save = *p;
+
+          if (save != '/' && save != '\0')
+            continue;
+          *p = '\0';
+          if (stat (path, &st) < 0 && strv_push (ret_dirs, ret_n, path) < 0)
+            r = -ENOMEM;
+          if (save == '\0')
+            break;
+          *p = save;
+        }
+    }
+  cgroup_strv_free (leaves, n);
+  return r < 0 ? cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup") : 0;
+}
+
+/* A new v1 cpuset cgroup has no cpus or mems: give it its parent's. */
+static void
+inherit_cpuset (const char *dir)
+{
+  const char *files[] = { "cpuset.cpus", "cpuset.mems" };
+  char parent[4096], path[4200];
+  size_t i;
+
+  snprintf (parent, sizeof parent, "%s", dir);
+  *strrchr (parent, '/') = '\0';
+  for (i = 0; i < 2; i++)
+    {
+      _cleanup_free_ char *mine = NULL, *theirs = NULL;
+
+      snprintf (path, sizeof path, "%s/%s", dir, files[i]);
+      if (util_read_file_at (AT_FDCWD, path, &mine, NULL, NULL) < 0 || strspn (mine, " \n") != strlen (mine))
+        continue;
+      snprintf (path, sizeof path, "%s/%s", parent, files[i]);
+      if (util_read_file_at (AT_FDCWD, path, &theirs, NULL, NULL) < 0)
+        continue;
+      snprintf (path, sizeof path, "%s/%s", dir, files[i]);
+      util_write_file_at (AT_FDCWD, path, theirs, strlen (theirs), NULL);
+    }
+}
+
+int
+cgroup_create (char *const *dirs, size_t n, struct cfs_error **err)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      if (mkdir (dirs[i], 0755) < 0 && errno != EEXIST)
+        return cfs_fail (err, CFS_E_CGROUP, errno, dirs[i], "create cgroup");
+      if (strstr (dirs[i], "/cpuset/") || strstr (dirs[i], ",cpuset/"))
+        inherit_cpuset (dirs[i]);
+    }
+  return 0;
+}
+
+int
+cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err)
+{
+  char buf[32], path[4200];
+  size_t i;
+  int len = snprintf (buf, sizeof buf, "%d", (int)pid);
+
+  for (i = 0; i < n; i++)
+    {
+      snprintf (path, sizeof path, "%s/cgroup.procs", leaves[i]);
+      if (util_write_file_at (AT_FDCWD, path, buf, (size_t)len, err) < 0)
+        return cfs_wrap (err, "move the container process into its cgroup");
+    }
+  return 0;
+}
+
+int
+cgroup_pids (char *const *leaves, size_t n, pid_t **ret, size_t *ret_n)
+{
+  size_t i;
+
+  *ret = NULL;
+  *ret_n = 0;
+  for (i = 0; i < n; i++)
+    {
+      _cleanup_free_ char *text = NULL;
+      char path[4200], *p, *end;
+      size_t cnt = 0;
+      pid_t *pids;
+
+      snprintf (path, sizeof path, "%s/cgroup.procs", leaves[i]);
+      if (util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) < 0)
+        continue;
+      pids = malloc ((strlen (text) / 2 + 1) * sizeof *pids);
+      if (pids == NULL)
+        return -ENOMEM;
+      for (p = text; *p; p = end)
+        {
+          long v = strtol (p, &end, 10);
+
+          if (end == p)
+            break;
+          pids[cnt++] = (pid_t)v;
+        }
+      *ret = pids;
+      *ret_n = cnt;
+      return 0;
+    }
+  return -ENOENT;
+}
+
+int
+cgroup_signal_all (char *const *leaves, size_t n, int sig)
+{
+  _cleanup_free_ pid_t *pids = NULL;
+  size_t cnt = 0, i;
+
+  for (i = 0; sig == SIGKILL && i < n; i++)
+    {
+      char path[4200];
+
+      snprintf (path, sizeof path, "%s/cgroup.kill", leaves[i]);
+      if (access (path, W_OK) == 0 && util_write_file_at (AT_FDCWD, path, "1", 1, NULL) == 0)
+        return 0;
+    }
+  if (cgroup_pids (leaves, n, &pids, &cnt) < 0)
+    return -ENOENT;
+  for (i = 0; i < cnt; i++)
+    kill (pids[i], sig);
+  return 0;
+}
+
+static const char *
+freezer_leaf (const struct cgroup_layout *l, char *const *leaves, size_t n, bool *v2)
+{
+  size_t i;
+
+  for (i = 0; i < n && i < l->n; i++)
+    if (!l->h[i].v2 && strstr (l->h[i].controllers, "freezer"))
+      {
+        *v2 = false;
+        return leaves[i];
+      }
+  for (i = 0; i < n && i < l->n; i++)
+    if (l->h[i].v2 && l->mode == CGROUP_V2)
+      {
+        *v2 = true;
+        return leaves[i];
+      }
+  return NULL;
+}
+
+int
+cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze, struct cfs_error **err)
+{
+  bool v2 = false;
+  const char *leaf = freezer_leaf (l, leaves, n, &v2);
+  char path[4200];
+  int waited;
+
+  if (leaf == NULL)
+    return cfs_fail (err, CFS_E_CGROUP, ENOTSUP, NULL, "this host has no freezer cgroup");
+  snprintf (path, sizeof path, "%s/%s", leaf, v2 ? "cgroup.freeze" : "freezer.state");
+  if (util_write_file_at (AT_FDCWD, path, v2 ? (freeze ? "1" : "0") : (freeze ? "FROZEN" : "THAWED"),
+                          v2 ? 1 : strlen (freeze ? "FROZEN" : "THAWED"), err)
+      < 0)
+    return -EIO;
+  for (waited = 0; waited < FREEZE_TIMEOUT_MS; waited += 1)
+    {
+      struct timespec ms = { 0, 1000000 };
+
+      if (cgroup_frozen (leaves, n) == freeze)
+        return 0;
+      nanosleep (&ms, NULL);
+    }
+  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, leaf, "the cgroup did not %s within %d s:",
+                   freeze ? "freeze" : "thaw", FREEZE_TIMEOUT_MS / 1000);
+}
+
+bool
+cgroup_frozen (char *const *leaves, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      _cleanup_free_ char *text = NULL;
+      char path[4200];
+
+      snprintf (path, sizeof path, "%s/freezer.state", leaves[i]);
+      if (util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) == 0)
+        return strncmp (text, "FROZEN", 6) == 0;
+      snprintf (path, sizeof path, "%s/cgroup.events", leaves[i]);
+      if (util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) == 0 && strstr (text, "frozen "))
+        return strstr (text, "frozen 1") != NULL;
+    }
+  return false;
+}
+
+static bool
+has_procs (const char *dir)
+{
+  _cleanup_free_ char *text = NULL;
+  char path[4200];
+
+  snprintf (path, sizeof path, "%s/cgroup.procs", dir);
+  return util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) == 0 && text[0] != '\0';
+}
+
+int
+cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err)
+{
+  size_t i;
+  int r = 0;
+
+  for (i = n; i > 0; i--)
+    {
+      int tries;
+
+      /* A just-killed process lingers a moment in cgroup.procs: wait for
+         it (bounded).  Busy with child cgroups (not ours): leave it.  */
+      for (tries = 0; rmdir (dirs[i - 1]) < 0 && errno == EBUSY && has_procs (dirs[i - 1]); tries++)
+        {
+          struct timespec ms = { 0, 2000000 };
+
+          if (tries == 2500)
+            {
+              if (r == 0)
+                r = cfs_fail (err, CFS_E_CGROUP, EBUSY, dirs[i - 1], "remove cgroup (processes left in it)");
+              break;
+            }
+          nanosleep (&ms, NULL);
+        }
+    }
+  return r;
+}

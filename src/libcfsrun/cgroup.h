@@ -1,0 +1,85 @@
+/* cgroups: the host's layout (v1, v2 or hybrid, read once from the
+   filesystem), where a container's cgroup goes, and the cgroupfs driver
+   that creates it, moves processes in, applies linux.resources (see
+   cgroup-resources.c), freezes, kills and removes it.
+
+   What create makes is recorded before it is made (the container record's
+   cgroupDirs), so delete removes exactly that, even after a crash.  */
+#ifndef CFS_CGROUP_H
+#define CFS_CGROUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci-spec.h"
+
+enum cgroup_mode
+{
+  CGROUP_V1,     /* legacy: one hierarchy per controller */
+  CGROUP_V2,     /* unified */
+  CGROUP_HYBRID, /* v1 controllers, plus cgroup2 at /sys/fs/cgroup/unified */
+};
+
+#define CGROUP_MAX_HIER 24
+
+struct cgroup_hier
+{
+  char mnt[256];      /* mount point, e.g. /sys/fs/cgroup/memory */
+  char name[64];      /* basename, e.g. "cpu,cpuacct", "unified" */
+  char self[1024];    /* our own cgroup in it, from /proc/self/cgroup */
+  bool v2;
+  char controllers[256]; /* v1: its controllers; v2: cgroup.controllers */
+};
+
+struct cgroup_layout
+{
+  enum cgroup_mode mode;
+  struct cgroup_hier h[CGROUP_MAX_HIER];
+  size_t n;
+};
+
+/* Read the layout from /proc/self/mountinfo and /proc/self/cgroup.
+   ROOT (normally "/sys/fs/cgroup") lets tests point it elsewhere.  */
+int cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err);
+
+/* The hierarchy that has CONTROLLER ("memory", "hugetlb"...), or NULL. */
+const struct cgroup_hier *cgroup_find (const struct cgroup_layout *l, const char *controller);
+
+/* Pure: linux.cgroupsPath to the container's path relative to a hierarchy
+   root, for hierarchy H (relative paths are under our own cgroup).  The
+   default, with no path, is /cfsrun/ID.  */
+int cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hier *h, char *buf, size_t size,
+                    struct cfs_error **err);
+
+/* The directories create would make, deepest last (those that do not exist
+   yet), for the record.  */
+int cgroup_plan_dirs (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret_dirs,
+                      size_t *ret_n, struct cfs_error **err);
+
+/* Make the planned directories (cpuset ones get their parent's cpus/mems). */
+int cgroup_create (char *const *dirs, size_t n, struct cfs_error **err);
+
+/* The leaf directory of the container in each hierarchy. */
+int cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret, size_t *ret_n,
+                   struct cfs_error **err);
+
+/* Move PID into every leaf. */
+int cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err);
+
+/* Pids in the container's cgroup (from the first leaf that has them). */
+int cgroup_pids (char *const *leaves, size_t n, pid_t **ret, size_t *ret_n);
+
+/* Signal every process in the cgroup (cgroup.kill for SIGKILL on v2). */
+int cgroup_signal_all (char *const *leaves, size_t n, int sig);
+
+/* Freezer: freeze or thaw, waiting (bounded) until the kernel says so. */
+int cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze, struct cfs_error **err);
+bool cgroup_frozen (char *const *leaves, size_t n);
+
+/* Remove DIRS deepest first, ignoring those already gone. */
+int cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err);
+
+void cgroup_strv_free (char **v, size_t n);
+
+#endif
