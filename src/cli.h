@@ -25,6 +25,11 @@ int cmd_delete (int argc, char **argv, const struct cfsrun_global *g, struct cfs
 int cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_features (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_exec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_pause (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_resume (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_ps (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_update (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_events (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 
 /* A usage error naming the command, e.g. "create: missing container id". */

@@ -19,6 +19,11 @@ static const struct cli_command commands[] = {
   { "kill", cmd_kill, "send a signal to a container" },
   { "delete", cmd_delete, "delete a stopped container" },
   { "list", cmd_list, "list containers" },
+  { "ps", cmd_ps, "list the processes of a container" },
+  { "pause", cmd_pause, "freeze every process of a container" },
+  { "resume", cmd_resume, "thaw a paused container" },
+  { "update", cmd_update, "change the resource limits of a container" },
+  { "events", cmd_events, "print statistics of a container" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this build supports" },
 };

@@ -93,6 +93,37 @@ void cfsrun_list_free (struct cfsrun_list_entry *e, size_t n);
    mapping the caller).  */
 int cfsrun_spec_default (bool rootless, char **ret_json, struct cfs_error **err);
 
+/* pause / resume: freeze and thaw the container's cgroup. */
+int cfsrun_container_pause (const struct cfsrun_global *g, const char *id, struct cfs_error **err);
+int cfsrun_container_resume (const struct cfsrun_global *g, const char *id, struct cfs_error **err);
+
+/* The pids of the container's processes (host pids). */
+int cfsrun_container_pids (const struct cfsrun_global *g, const char *id, int **ret_pids, size_t *ret_n,
+                           struct cfs_error **err);
+
+/* ps(1) with PS_ARGS (default -ef), keeping the header and the lines of
+   the container's processes, as runc ps prints.  */
+int cfsrun_container_ps_table (const struct cfsrun_global *g, const char *id, char **ps_args, size_t n_args,
+                               char **ret_text, struct cfs_error **err);
+
+/* update: new limits; unset fields keep their value.  Memory sizes in
+   bytes, -1 for no limit.  RESOURCES_FILE (or NULL) is a runtime-spec
+   linux.resources JSON applied first.  */
+struct cfsrun_update
+{
+  const char *resources_file;
+  const char *memory, *memory_swap, *memory_reservation, *kernel_memory;
+  const char *cpu_shares, *cpu_quota, *cpu_period, *cpuset_cpus, *cpuset_mems;
+  const char *pids_limit, *blkio_weight;
+};
+
+int cfsrun_container_update (const struct cfsrun_global *g, const char *id, const struct cfsrun_update *u,
+                             struct cfs_error **err);
+
+/* events --stats: one stats event, as runc prints it. */
+int cfsrun_container_stats (const struct cfsrun_global *g, const char *id, char **ret_json,
+                            struct cfs_error **err);
+
 /* The runtime-spec features JSON of this build. */
 int cfsrun_features (char **ret_json, struct cfs_error **err);
 

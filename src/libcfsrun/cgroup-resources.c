@@ -40,8 +40,7 @@ struct plan
   struct cfs_error **err;
 };
 
-static int
-add (struct plan *p, const char *controller, bool optional, const char *file, const char *fmt, ...)
+static int add (struct plan *p, const char *controller, bool optional, const char *file, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
 
 static int
@@ -90,7 +89,8 @@ check_limit (int64_t v, const char *field, struct cfs_error **err)
 {
   if (v < -1)
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field,
-                     "config.json: %s: %" PRId64 " is negative (only -1, for no limit, is allowed)", field, v);
+                     "config.json: %s: %" PRId64 " is negative (only -1, for no limit, is allowed)", field,
+                     v);
   return 0;
 }
 
@@ -101,7 +101,8 @@ plan_memory (struct plan *p, const struct oci_memory *m)
 
   if ((m->has_limit && (r = check_limit (m->limit, "linux.resources.memory.limit", p->err)) < 0)
       || (m->has_swap && (r = check_limit (m->swap, "linux.resources.memory.swap", p->err)) < 0)
-      || (m->has_reservation && (r = check_limit (m->reservation, "linux.resources.memory.reservation", p->err)) < 0))
+      || (m->has_reservation
+          && (r = check_limit (m->reservation, "linux.resources.memory.reservation", p->err)) < 0))
     return r;
   if (m->has_swap && m->has_limit && m->swap >= 0 && m->limit >= 0 && m->swap < m->limit)
     return cfs_fail (p->err, CFS_E_CONFIG_INVALID, 0, "linux.resources.memory.swap",
@@ -110,10 +111,13 @@ plan_memory (struct plan *p, const struct oci_memory *m)
                      m->swap, m->limit);
   if (is_v2 (p, "memory"))
     {
-      if (m->has_limit && (r = add (p, "memory", false, "memory.max", m->limit < 0 ? "max" : "%" PRId64, m->limit)) < 0)
+      if (m->has_limit
+          && (r = add (p, "memory", false, "memory.max", m->limit < 0 ? "max" : "%" PRId64, m->limit)) < 0)
         return r;
       if (m->has_reservation
-          && (r = add (p, "memory", false, "memory.low", m->reservation < 0 ? "max" : "%" PRId64, m->reservation)) < 0)
+          && (r = add (p, "memory", false, "memory.low", m->reservation < 0 ? "max" : "%" PRId64,
+                       m->reservation))
+                 < 0)
         return r;
       if (m->has_swap && m->has_limit)
         r = add (p, "memory", false, "memory.swap.max", m->swap < 0 ? "max" : "%" PRId64,
@@ -139,13 +143,16 @@ plan_memory (struct plan *p, const struct oci_memory *m)
     {
       if (m->swappiness > 100)
         return cfs_fail (p->err, CFS_E_CONFIG_INVALID, 0, "linux.resources.memory.swappiness",
-                         "config.json: linux.resources.memory.swappiness: %" PRIu64 " is not 0..100", m->swappiness);
+                         "config.json: linux.resources.memory.swappiness: %" PRIu64 " is not 0..100",
+                         m->swappiness);
       if ((r = add (p, "memory", false, "memory.swappiness", "%" PRIu64, m->swappiness)) < 0)
         return r;
     }
-  if (m->has_disable_oom_killer && (r = add (p, "memory", false, "memory.oom_control", "%d", m->disable_oom_killer)) < 0)
+  if (m->has_disable_oom_killer
+      && (r = add (p, "memory", false, "memory.oom_control", "%d", m->disable_oom_killer)) < 0)
     return r;
-  if (m->has_use_hierarchy && (r = add (p, "memory", true, "memory.use_hierarchy", "%d", m->use_hierarchy)) < 0)
+  if (m->has_use_hierarchy
+      && (r = add (p, "memory", true, "memory.use_hierarchy", "%d", m->use_hierarchy)) < 0)
     return r;
   return 0;
 }
@@ -178,9 +185,11 @@ plan_cpu (struct plan *p, const struct oci_cpu *c)
       if (c->has_shares && c->shares && (r = add (p, "cpu", false, "cpu.shares", "%" PRIu64, c->shares)) < 0)
         return r;
       /* The period first: a quota is checked against it. */
-      if (c->has_period && c->period && (r = add (p, "cpu", false, "cpu.cfs_period_us", "%" PRIu64, c->period)) < 0)
+      if (c->has_period && c->period
+          && (r = add (p, "cpu", false, "cpu.cfs_period_us", "%" PRIu64, c->period)) < 0)
         return r;
-      if (c->has_quota && c->quota && (r = add (p, "cpu", false, "cpu.cfs_quota_us", "%" PRId64, c->quota)) < 0)
+      if (c->has_quota && c->quota
+          && (r = add (p, "cpu", false, "cpu.cfs_quota_us", "%" PRId64, c->quota)) < 0)
         return r;
       if (c->has_burst && (r = add (p, "cpu", false, "cpu.cfs_burst_us", "%" PRIu64, c->burst)) < 0)
         return r;
@@ -239,14 +248,15 @@ plan_block_io (struct plan *p, const struct oci_block_io *b)
     }
   for (j = 0; r == 0 && j < ARRAY_SIZE (throttles); j++)
     {
-      const struct oci_throttle_device *t = *(struct oci_throttle_device *const *)((const char *)b + throttles[j].off);
+      const struct oci_throttle_device *t
+          = *(struct oci_throttle_device *const *)((const char *)b + throttles[j].off);
       size_t n = *(const size_t *)((const char *)b + throttles[j].len);
 
       for (i = 0; r == 0 && i < n; i++)
         r = v2 ? add (p, ctrl, false, "io.max", "%" PRId64 ":%" PRId64 " %s=%" PRIu64, t[i].major, t[i].minor,
                       throttles[j].v2, t[i].rate)
-               : add (p, ctrl, false, throttles[j].v1, "%" PRId64 ":%" PRId64 " %" PRIu64, t[i].major, t[i].minor,
-                      t[i].rate);
+               : add (p, ctrl, false, throttles[j].v1, "%" PRId64 ":%" PRId64 " %" PRIu64, t[i].major,
+                      t[i].minor, t[i].rate);
     }
   return r;
 }
@@ -262,7 +272,8 @@ plan_hugetlb (struct plan *p, const struct oci_resources *res)
       const struct oci_hugepage_limit *h = &res->hugepage_limits[i];
       char file[64];
 
-      snprintf (file, sizeof file, "hugetlb.%s.%s", h->page_size, is_v2 (p, "hugetlb") ? "max" : "limit_in_bytes");
+      snprintf (file, sizeof file, "hugetlb.%s.%s", h->page_size,
+                is_v2 (p, "hugetlb") ? "max" : "limit_in_bytes");
       r = add (p, "hugetlb", false, file, "%" PRIu64, h->limit);
     }
   return r;
@@ -284,7 +295,7 @@ dev_num (char *buf, size_t size, bool has, int64_t v)
 }
 
 /* runtime-linux.md's default devices are always usable, as runc allows them. */
-static const char *const default_allow[] = { "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+static const char *const default_allow[] = { "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",  "c 1:9 rwm",
                                              "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm" };
 
 static int
@@ -296,9 +307,10 @@ plan_devices (struct plan *p, const struct oci_resources *res, const struct oci_
   if (res->devices_len == 0)
     return 0;
   if (cgroup_find (p->l, "devices") == NULL)
-    return cfs_fail (p->err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.resources.devices",
-                     "config.json: linux.resources.devices: this host has no v1 devices cgroup, and the cgroup v2 "
-                     "eBPF device filter is not in this build yet");
+    return cfs_fail (
+        p->err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.resources.devices",
+        "config.json: linux.resources.devices: this host has no v1 devices cgroup, and the cgroup v2 "
+        "eBPF device filter is not in this build yet");
   for (i = 0; i < res->devices_len; i++)
     {
       const struct oci_device_cgroup *d = &res->devices[i];
@@ -310,8 +322,8 @@ plan_devices (struct plan *p, const struct oci_resources *res, const struct oci_
                          "config.json: linux.resources.devices[%zu].type: `%s` is not a, c or b", i, t);
       if (d->access && strspn (d->access, "rwm") != strlen (d->access))
         return cfs_fail (p->err, CFS_E_CONFIG_INVALID, 0, "linux.resources.devices",
-                         "config.json: linux.resources.devices[%zu].access: `%s` is not made of r, w and m", i,
-                         d->access);
+                         "config.json: linux.resources.devices[%zu].access: `%s` is not made of r, w and m",
+                         i, d->access);
       dev_num (maj, sizeof maj, d->has_major, d->major);
       dev_num (min, sizeof min, d->has_minor, d->minor);
       if (strcmp (t, "a") == 0)
@@ -351,9 +363,9 @@ plan_unified (struct plan *p, const struct oci_resources *res)
       snprintf (ctrl, sizeof ctrl, "%.*s", (int)(dot - k), k);
       /* cgroup.* files belong to every cgroup. */
       if (strcmp (ctrl, "cgroup") != 0 && !is_v2 (p, ctrl))
-        return cfs_fail (p->err, CFS_E_CONFIG_INVALID, 0, "linux.resources.unified",
-                         "config.json: linux.resources.unified: `%s`: no cgroup v2 `%s` controller on this host", k,
-                         ctrl);
+        return cfs_fail (
+            p->err, CFS_E_CONFIG_INVALID, 0, "linux.resources.unified",
+            "config.json: linux.resources.unified: `%s`: no cgroup v2 `%s` controller on this host", k, ctrl);
       if ((r = add (p, strcmp (ctrl, "cgroup") == 0 ? "" : ctrl, false, k, "%s", res->unified[i])) < 0)
         return r;
     }
@@ -361,8 +373,9 @@ plan_unified (struct plan *p, const struct oci_resources *res)
 }
 
 int
-cgroup_resources_plan (const struct cgroup_layout *l, const struct oci_resources *res, const struct oci_device *devs,
-                       size_t n_devs, struct cg_write **ret, size_t *ret_n, struct cfs_error **err)
+cgroup_resources_plan (const struct cgroup_layout *l, const struct oci_resources *res,
+                       const struct oci_device *devs, size_t n_devs, struct cg_write **ret, size_t *ret_n,
+                       struct cfs_error **err)
 {
   struct plan p = { .l = l, .err = err };
   int r = 0;
@@ -437,8 +450,9 @@ enable_v2_controller (const struct cgroup_hier *h, const char *leaf, const char 
 }
 
 int
-cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size_t n, const struct oci_resources *res,
-                        const struct oci_device *devs, size_t n_devs, struct cfs_error **err)
+cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size_t n,
+                        const struct oci_resources *res, const struct oci_device *devs, size_t n_devs,
+                        struct cfs_error **err)
 {
   _cleanup_free_ struct cg_write *w = NULL;
   size_t cnt = 0, i;

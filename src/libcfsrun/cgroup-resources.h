@@ -16,8 +16,9 @@ struct cg_write
 
 /* DEVS (linux.devices) are allowed in the devices cgroup too, as runc
    allows them: a device the config creates is one it may use.  */
-int cgroup_resources_plan (const struct cgroup_layout *l, const struct oci_resources *r, const struct oci_device *devs,
-                           size_t n_devs, struct cg_write **ret, size_t *ret_n, struct cfs_error **err);
+int cgroup_resources_plan (const struct cgroup_layout *l, const struct oci_resources *r,
+                           const struct oci_device *devs, size_t n_devs, struct cg_write **ret, size_t *ret_n,
+                           struct cfs_error **err);
 
 /* Apply to the container's LEAVES (one per hierarchy of L, in order). */
 int cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size_t n,

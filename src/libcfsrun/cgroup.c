@@ -35,12 +35,14 @@ self_path (const char *self, struct cgroup_hier *h)
   snprintf (h->self, sizeof h->self, "/");
   while (line && *line)
     {
-      const char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL, *eol = strchrnul (line, '\n');
+      const char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL,
+                 *eol = strchrnul (line, '\n');
       size_t len = c2 ? (size_t)(c2 - c1 - 1) : 0;
 
       if (c2 && c2 < eol)
         {
-          bool match = h->v2 ? len == 0 : len == strlen (h->controllers) && strncmp (c1 + 1, h->controllers, len) == 0;
+          bool match = h->v2 ? len == 0
+                             : len == strlen (h->controllers) && strncmp (c1 + 1, h->controllers, len) == 0;
 
           if (match)
             {
@@ -55,8 +57,9 @@ self_path (const char *self, struct cgroup_hier *h)
 static void
 v1_controllers (const char *super, char *buf, size_t size)
 {
-  const char *known[] = { "cpu",        "cpuacct", "cpuset",   "memory", "devices", "freezer", "blkio", "pids",
-                          "hugetlb",    "net_cls", "net_prio", "perf_event", "rdma", "misc", "name=systemd" };
+  const char *known[]
+      = { "cpu",     "cpuacct", "cpuset",   "memory",     "devices", "freezer", "blkio",       "pids",
+          "hugetlb", "net_cls", "net_prio", "perf_event", "rdma",    "misc",    "name=systemd" };
   size_t i, len = 0;
   char opts[1024];
 
@@ -165,15 +168,17 @@ cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hi
   const char *p = cgroups_path;
   int n;
 
-  if (p && (strstr (p, "/../") || util_str_has_prefix (p, "../") || strcmp (p, "..") == 0
-            || (strlen (p) >= 3 && strcmp (p + strlen (p) - 3, "/..") == 0)))
+  if (p
+      && (strstr (p, "/../") || util_str_has_prefix (p, "../") || strcmp (p, "..") == 0
+          || (strlen (p) >= 3 && strcmp (p + strlen (p) - 3, "/..") == 0)))
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.cgroupsPath",
                      "config.json: linux.cgroupsPath: `%s` must not contain `..`", p);
   if (p && strchr (p, ':'))
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.cgroupsPath",
-                     "config.json: linux.cgroupsPath: `%s` is a systemd slice:prefix:name path, but the cgroupfs "
-                     "driver is in use (give --systemd-cgroup)",
-                     p);
+    return cfs_fail (
+        err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.cgroupsPath",
+        "config.json: linux.cgroupsPath: `%s` is a systemd slice:prefix:name path, but the cgroupfs "
+        "driver is in use (give --systemd-cgroup)",
+        p);
   if (p == NULL || p[0] == '\0')
     n = snprintf (buf, size, "/cfsrun-%s", id);
   else if (p[0] == '/')
@@ -181,7 +186,8 @@ cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hi
   else
     n = snprintf (buf, size, "%s/%s", strcmp (h->self, "/") == 0 ? "" : h->self, p);
   if (n < 0 || (size_t)n >= size)
-    return cfs_fail (err, CFS_E_CONFIG_INVALID, ENAMETOOLONG, "linux.cgroupsPath", "config.json: linux.cgroupsPath");
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, ENAMETOOLONG, "linux.cgroupsPath",
+                     "config.json: linux.cgroupsPath");
   /* No trailing slash: paths are compared and joined as given. */
   while (n > 1 && buf[n - 1] == '/')
     buf[--n] = '\0';
@@ -204,8 +210,8 @@ strv_push (char ***v, size_t *n, const char *s)
 }
 
 int
-cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret, size_t *ret_n,
-               struct cfs_error **err)
+cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret,
+               size_t *ret_n, struct cfs_error **err)
 {
   char rel[2048], path[4096];
   size_t i;
@@ -399,7 +405,8 @@ freezer_leaf (const struct cgroup_layout *l, char *const *leaves, size_t n, bool
 }
 
 int
-cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze, struct cfs_error **err)
+cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze,
+               struct cfs_error **err)
 {
   bool v2 = false;
   const char *leaf = freezer_leaf (l, leaves, n, &v2);
@@ -421,8 +428,9 @@ cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, boo
         return 0;
       nanosleep (&ms, NULL);
     }
-  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, leaf, "the cgroup did not %s within %d s:",
-                   freeze ? "freeze" : "thaw", FREEZE_TIMEOUT_MS / 1000);
+  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, leaf,
+                   "the cgroup did not %s within %d s:", freeze ? "freeze" : "thaw",
+                   FREEZE_TIMEOUT_MS / 1000);
 }
 
 bool

@@ -25,9 +25,9 @@ enum cgroup_mode
 
 struct cgroup_hier
 {
-  char mnt[256];      /* mount point, e.g. /sys/fs/cgroup/memory */
-  char name[64];      /* basename, e.g. "cpu,cpuacct", "unified" */
-  char self[1024];    /* our own cgroup in it, from /proc/self/cgroup */
+  char mnt[256];   /* mount point, e.g. /sys/fs/cgroup/memory */
+  char name[64];   /* basename, e.g. "cpu,cpuacct", "unified" */
+  char self[1024]; /* our own cgroup in it, from /proc/self/cgroup */
   bool v2;
   char controllers[256]; /* v1: its controllers; v2: cgroup.controllers */
 };
@@ -49,20 +49,20 @@ const struct cgroup_hier *cgroup_find (const struct cgroup_layout *l, const char
 /* Pure: linux.cgroupsPath to the container's path relative to a hierarchy
    root, for hierarchy H (relative paths are under our own cgroup).  The
    default, with no path, is /cfsrun/ID.  */
-int cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hier *h, char *buf, size_t size,
-                    struct cfs_error **err);
+int cgroup_resolve (const char *cgroups_path, const char *id, const struct cgroup_hier *h, char *buf,
+                    size_t size, struct cfs_error **err);
 
 /* The directories create would make, deepest last (those that do not exist
    yet), for the record.  */
-int cgroup_plan_dirs (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret_dirs,
-                      size_t *ret_n, struct cfs_error **err);
+int cgroup_plan_dirs (const struct cgroup_layout *l, const char *cgroups_path, const char *id,
+                      char ***ret_dirs, size_t *ret_n, struct cfs_error **err);
 
 /* Make the planned directories (cpuset ones get their parent's cpus/mems). */
 int cgroup_create (char *const *dirs, size_t n, struct cfs_error **err);
 
 /* The leaf directory of the container in each hierarchy. */
-int cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret, size_t *ret_n,
-                   struct cfs_error **err);
+int cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret,
+                   size_t *ret_n, struct cfs_error **err);
 
 /* Move PID into every leaf. */
 int cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err);
@@ -74,7 +74,8 @@ int cgroup_pids (char *const *leaves, size_t n, pid_t **ret, size_t *ret_n);
 int cgroup_signal_all (char *const *leaves, size_t n, int sig);
 
 /* Freezer: freeze or thaw, waiting (bounded) until the kernel says so. */
-int cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze, struct cfs_error **err);
+int cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, bool freeze,
+                   struct cfs_error **err);
 bool cgroup_frozen (char *const *leaves, size_t n);
 
 /* Remove DIRS deepest first, ignoring those already gone. */

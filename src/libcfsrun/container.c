@@ -1,6 +1,7 @@
 /* The lifecycle commands of runtime.md over the state store: create, start,
    state, kill, delete, run, list.  */
 #include "cfsrun.h"
+#include "container.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -30,16 +31,7 @@ DEFINE_CLEANUP_FUNC (struct cfs_record, state_record_free)
 /* How long delete --force waits for a killed container to die. */
 #define KILL_WAIT_MS 10000
 
-/* A container opened for a command: its directory (locked), record and status. */
-struct opened
-{
-  int rootfd;
-  int dirfd;
-  struct cfs_record *rec;
-  const char *status;
-};
-
-static void
+void
 opened_done (struct opened *o)
 {
   closep (&o->rootfd);
@@ -47,7 +39,7 @@ opened_done (struct opened *o)
   o->rec = state_record_free (o->rec);
 }
 
-static int
+int
 open_container (const struct cfsrun_global *g, const char *id, int lock_op, struct opened *ret,
                 struct cfs_error **err)
 {
@@ -223,6 +215,15 @@ cfsrun_container_kill (const struct cfsrun_global *g, const char *id, const char
   return 0;
 }
 
+static void
+thaw (const struct cfs_record *rec)
+{
+  struct cgroup_layout l;
+
+  if (cgroup_layout_read (&l, NULL) == 0)
+    cgroup_freeze (&l, rec->cgroup_leaves, rec->cgroup_leaves_len, false, NULL);
+}
+
 static int
 kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **err)
 {
@@ -232,6 +233,9 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
   if (rec->cgroup_leaves_len)
     cgroup_signal_all (rec->cgroup_leaves, rec->cgroup_leaves_len, SIGKILL);
   signal_all (rec, SIGKILL);
+  /* A frozen process dies only once thawed. */
+  if (rec->cgroup_leaves_len && cgroup_frozen (rec->cgroup_leaves, rec->cgroup_leaves_len))
+    thaw (rec);
   for (waited = 0; waited < KILL_WAIT_MS; waited += 2)
     {
       if (!proc_pid_is_running (rec->pid, rec->pid_start_time))

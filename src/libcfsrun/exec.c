@@ -67,6 +67,9 @@ load_container (const struct cfsrun_global *g, const char *id, struct exec_ctx *
       || (r = state_record_read (dirfd, id, &x->rec, err)) < 0)
     return r;
   status = state_status (x->rec);
+  if (strcmp (status, "paused") == 0)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
+                     "cannot exec in container `%s`: it is paused (resume it first)", id);
   if (strcmp (status, "running") != 0 && strcmp (status, "created") != 0)
     return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL, "cannot exec in container `%s`: it is %s", id,
                      status);
@@ -292,6 +295,22 @@ open_console (const struct cfsrun_exec_options *o, int *ret_fd, int *ret_proxy, 
   return 0;
 }
 
+static int
+join_cgroup (struct exec_ctx *x, struct cfs_error **err)
+{
+  size_t i;
+
+  for (i = 0; i < x->rec->cgroup_leaves_len; i++)
+    {
+      char path[4200];
+
+      snprintf (path, sizeof path, "%s/cgroup.procs", x->rec->cgroup_leaves[i]);
+      if (util_write_file_at (AT_FDCWD, path, "0", 1, err) < 0)
+        return cfs_wrap (err, "join the cgroup of the container");
+    }
+  return 0;
+}
+
 static __attribute__ ((noreturn)) void
 exec_child (struct exec_ctx *x, int fd, int preserve_fds)
 {
@@ -300,9 +319,13 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
   int i, r;
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  r = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)
-          ? setns (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME))
-          : 0;
+  /* Into the container's cgroup first, while host paths are ours ("0" is
+     the writer itself: our pid here is the container namespace's).  */
+  r = join_cgroup (x, &e);
+  if (r == 0)
+    r = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)
+            ? setns (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME))
+            : 0;
   if (r < 0)
     r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
   if (r == 0 && x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
@@ -400,7 +423,7 @@ unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
                      "exec: --process-label: SELinux is not enabled on this host");
   if (o->cgroup)
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
-                     "exec: --cgroup: cgroups are not managed by this build yet");
+                     "exec: --cgroup: sub-cgroups of a container are not supported by this build yet");
   return 0;
 }
 

@@ -548,8 +548,8 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
     return r;
   /* fork-like clone: the child returns here on a copy of our stack. */
   /* The cgroup namespace is made by the child once it is in its cgroup. */
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)(c->cfg.ns.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL, NULL,
-                        NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(c->cfg.ns.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL,
+                        NULL, NULL, NULL);
   if (pid < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "clone the container process with its namespaces");
   if (pid == 0)
@@ -606,11 +606,12 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
     return r;
   if (path && (c->rec.cgroups_path = strdup (path)) == NULL)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
-  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0 || (r = cgroup_create (c->rec.cgroup_dirs,
-                                                                                     c->rec.cgroup_dirs_len, err)) < 0)
+  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0
+      || (r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0)
     return r;
-  return cgroup_resources_apply (&l, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, lx ? lx->resources : NULL,
-                                 lx ? lx->devices : NULL, lx ? lx->devices_len : 0, err);
+  return cgroup_resources_apply (&l, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+                                 lx ? lx->resources : NULL, lx ? lx->devices : NULL, lx ? lx->devices_len : 0,
+                                 err);
 }
 
 static int

@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "cgroup.h"
 #include "proc.h"
 #include "util.h"
 
@@ -223,7 +224,8 @@ state_status (const struct cfs_record *r)
     return "stopped";
   if (strcmp (r->phase, CFS_PHASE_CREATED) == 0)
     return "created";
-  return "running";
+  return r->cgroup_leaves_len && cgroup_frozen (r->cgroup_leaves, r->cgroup_leaves_len) ? "paused"
+                                                                                        : "running";
 }
 
 int

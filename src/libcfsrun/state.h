@@ -27,7 +27,7 @@
   F (S, U32, owner, "owner", _, OCI_OPT)                                                                     \
   F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)                                                     \
   F (S, OBJ, hooks, "hooks", oci_hooks, OCI_OPT)                                                             \
-  F (S, U64, host_mount_id, "hostMountId", _, OCI_OPT)                                                     \
+  F (S, U64, host_mount_id, "hostMountId", _, OCI_OPT)                                                       \
   F (S, STR, cgroups_path, "cgroupsPath", _, OCI_OPT)                                                        \
   F (S, ARR_STR, cgroup_dirs, "cgroupDirs", _, OCI_OPT)                                                      \
   F (S, ARR_STR, cgroup_leaves, "cgroupLeaves", _, OCI_OPT)
@@ -54,8 +54,8 @@ int state_dir_remove (int rootfd, const char *id, int dirfd, struct cfs_error **
 int state_record_write (int dirfd, const struct cfs_record *r, struct cfs_error **err);
 int state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cfs_error **err);
 
-/* The spec status of a container from its record and its process:
-   "creating", "created", "running" or "stopped".  */
+/* The spec status of a container from its record, its process and its
+   freezer: "creating", "created", "running", "paused" or "stopped".  */
 const char *state_status (const struct cfs_record *r);
 
 /* The runtime-spec state JSON of the container (for `state` and hooks). */

@@ -89,7 +89,10 @@ class Env:
         return self.cfs("run", "--bundle", b, cid)
 
     def new_id(self):
-        cid = "c%d-%d" % (os.getpid(), len(self.ids))
+        global ID_COUNTER
+        ID_COUNTER += 1
+        # Unique across tests: cgroups are named after ids and are global.
+        cid = "c%d-%d" % (os.getpid(), ID_COUNTER)
         self.ids.append(cid)
         return cid
 
@@ -141,6 +144,7 @@ def contains(text, part, what=""):
 
 
 SPEC_JSON = None
+ID_COUNTER = 0
 
 
 def make_base(base):
