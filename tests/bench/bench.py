@@ -53,16 +53,20 @@ def make_bundle(base, args):
     c = json.load(open(os.path.join(d, "config.json")))
     # The shared notes' reference config: namespaces pid, net, ipc, uts, mount.
     c["linux"]["namespaces"] = [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")]
+    c["ociVersion"] = "1.0.2"  # Debian's crun 1.8 refuses newer versions
     json.dump(c, open(os.path.join(d, "config.json"), "w"))
     return d
 
 
 def timed(cmd, **kw):
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (cmd, p.stderr.decode()[-300:]))
+    # stderr to a file: a created container keeps it open, a pipe would hang
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, **kw)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            err.seek(0)
+            raise RuntimeError("%s failed: %s" % (cmd, err.read().decode()[-300:]))
     return dt
 
 

@@ -1,0 +1,183 @@
+"""Hardening: the CVE classes runc met, many cycles in parallel, and a table
+of hostile configs.  Each must fail cleanly or leave nothing behind."""
+import concurrent.futures
+import copy
+import glob
+import json
+import os
+
+from harness import contains, eq
+
+
+def test_runtime_binary_unreachable_from_created_container(env):
+    """CVE-2019-5736 class: while the init still runs cfsrun code (before
+    start), no process in the container may reach /proc/1/exe."""
+    cid = env.new_id()
+    eq(env.cfs("create", "--bundle", env.bundle(env.config(["true"])), cid).rc, 0, "create")
+    r = env.cfs("exec", cid, "sh", "-c", "readlink /proc/1/exe || echo no-readlink; "
+                                         "echo x >> /proc/1/exe && echo WROTE || echo no-write; "
+                                         "for f in /proc/1/fd/* /proc/1/cwd /proc/1/root; do "
+                                         "readlink $f >/dev/null 2>&1 && echo REACHED $f; done; echo no-fds")
+    contains(r.out, "no-readlink", "readlink /proc/1/exe is refused")
+    contains(r.out, "no-write", "writing /proc/1/exe is refused")
+    assert "REACHED" not in r.out and "no-fds" in r.out, "the init's fds, cwd and root are not reachable: %r" % r
+    env.cfs("delete", "-f", cid)
+
+
+def test_cwd_and_fds_are_the_containers(env):
+    """CVE-2024-21626 class: no host directory reaches the container."""
+    fd = os.open("/", os.O_RDONLY)
+    try:
+        r = env.run(["sh", "-c", "readlink /proc/self/cwd; ls -l /proc/self/fd | grep -c -- '->'"])
+    finally:
+        os.close(fd)
+    lines = r.out.split()
+    eq(lines[0], "/", "cwd is the container's root")
+    assert int(lines[1]) <= 4, "only stdio and ls's own dir fd: %r" % r
+
+
+def test_many_cycles_in_parallel(env):
+    b = env.bundle(env.config(["true"]))
+    before = sorted(os.listdir("/proc/self/fd"))
+
+    def cycle(i):
+        cid = "par-%d-%d" % (os.getpid(), i)
+        rs = [env.cfs("create", "--bundle", b, cid), env.cfs("start", cid)]
+        for _ in range(200):
+            st = env.cfs("state", cid)
+            if '"stopped"' in st.out:
+                break
+        rs.append(env.cfs("delete", cid))
+        return cid, [r.rc for r in rs]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(cycle, range(200)))
+    bad = [(c, rcs) for c, rcs in results if rcs != [0, 0, 0]]
+    eq(bad, [], "every create/start/delete succeeded")
+    eq(os.listdir(env.root), [], "no state left")
+    eq(glob.glob("/sys/fs/cgroup/*/cfsrun-par-%d-*" % os.getpid()), [], "no cgroup left")
+    assert env.dir not in open("/proc/self/mountinfo").read(), "no mount left"
+    eq(sorted(os.listdir("/proc/self/fd")), before, "no fd left open here")
+
+
+def hostile_configs(base):
+    """(name, mutate(config), text the error must contain)."""
+    def setp(path, value):
+        def f(c):
+            d = c
+            for k in path[:-1]:
+                d = d[k]
+            d[path[-1]] = value
+        return f
+
+    cases = [
+        ("ociVersion number", setp(["ociVersion"], 1), "ociVersion: expected string"),
+        ("ociVersion 2", setp(["ociVersion"], "2.0.0"), "ociVersion"),
+        ("root string", setp(["root"], "rootfs"), "root: expected object"),
+        ("root.path missing", setp(["root"], {}), "root.path: required"),
+        ("root.path number", setp(["root", "path"], 5), "root.path: expected string"),
+        ("root.readonly string", setp(["root", "readonly"], "yes"), "root.readonly: expected boolean"),
+        ("process array", setp(["process"], []), "process: expected object"),
+        ("args string", setp(["process", "args"], "sh"), "process.args: expected array"),
+        ("args empty", setp(["process", "args"], []), "process.args"),
+        ("args null inside", setp(["process", "args"], ["sh", None]), "process.args[1]"),
+        ("cwd relative", setp(["process", "cwd"], "tmp"), "process.cwd"),
+        ("cwd missing", lambda c: c["process"].pop("cwd"), "process.cwd: required"),
+        ("uid negative", setp(["process", "user"], {"uid": -1, "gid": 0}), "process.user.uid"),
+        ("uid huge", setp(["process", "user"], {"uid": 1 << 40, "gid": 0}), "out of range for uint32"),
+        ("uid float", setp(["process", "user"], {"uid": 0.5, "gid": 0}), "non-integer"),
+        ("gids not array", setp(["process", "user"], {"uid": 0, "gid": 0, "additionalGids": 5}),
+         "additionalGids: expected array"),
+        ("env not string", setp(["process", "env"], [1]), "process.env[0]"),
+        ("env no equals", setp(["process", "env"], ["JUSTNAME"]), "process.env[0]"),
+        ("oom out of range", setp(["process", "oomScoreAdj"], 99999), "process.oomScoreAdj"),
+        ("rlimit unknown", setp(["process", "rlimits"], [{"type": "RLIMIT_X", "hard": 1, "soft": 1}]), "RLIMIT_X"),
+        ("rlimit soft>hard", setp(["process", "rlimits"], [{"type": "RLIMIT_CORE", "hard": 1, "soft": 2}]),
+         "soft limit 2 is above hard limit 1"),
+        ("rlimit twice", setp(["process", "rlimits"], [{"type": "RLIMIT_CORE", "hard": 1, "soft": 1}] * 2),
+         "listed twice"),
+        ("cap unknown", setp(["process", "capabilities", "bounding"], ["CAP_X"]), "unknown capability `CAP_X`"),
+        ("cap not string", setp(["process", "capabilities", "effective"], [7]), "capabilities.effective[0]"),
+        ("terminal string", setp(["process", "terminal"], "true"), "process.terminal: expected boolean"),
+        ("scheduler policy", setp(["process", "scheduler"], {"policy": "FAST"}), "unknown policy"),
+        ("io class", setp(["process", "ioPriority"], {"class": "X"}), "unknown class"),
+        ("apparmor", setp(["process", "apparmorProfile"], "p"), "AppArmor"),
+        ("mounts object", setp(["mounts"], {}), "mounts: expected array"),
+        ("mount no destination", setp(["mounts"], [{"type": "tmpfs"}]), "mounts[0].destination: required"),
+        ("mount bad fs", setp(["mounts"], [{"destination": "/x", "type": "nofs", "source": "x"}]), "nofs"),
+        ("mount options string", setp(["mounts"], [{"destination": "/x", "options": "ro"}]),
+         "mounts[0].options: expected array"),
+        ("hook no path", setp(["hooks"], {"prestart": [{}]}), "hooks.prestart[0].path: required"),
+        ("hook missing", setp(["hooks"], {"createRuntime": [{"path": "/nonexistent/hook"}]}), "/nonexistent/hook"),
+        ("hook timeout string", setp(["hooks"], {"poststop": [{"path": "/bin/true", "timeout": "1"}]}),
+         "timeout: expected int32"),
+        ("annotations array", setp(["annotations"], ["a"]), "annotations: expected object"),
+        ("annotation value number", setp(["annotations"], {"a": 1}), "annotations.a"),
+        ("ns unknown", setp(["linux", "namespaces"], [{"type": "mount"}, {"type": "x"}]), "unknown namespace type"),
+        ("ns twice", setp(["linux", "namespaces"], [{"type": "mount"}, {"type": "mount"}]), "listed twice"),
+        ("ns path relative", setp(["linux", "namespaces"], [{"type": "mount", "path": "x"}]), "absolute path"),
+        ("ns path wrong type", setp(["linux", "namespaces"], [{"type": "mount"}, {"type": "uts"}, {"type": "network",
+                                                              "path": "/proc/self/ns/uts"}]),
+         "another type of namespace"),
+        ("hostname without uts", lambda c: (setp(["hostname"], "h")(c),
+                                            setp(["linux", "namespaces"], [{"type": "mount"}])(c)), "hostname"),
+        ("uid map overlap", setp(["linux", "uidMappings"], [{"containerID": 0, "hostID": 1, "size": 5},
+                                                          {"containerID": 2, "hostID": 100, "size": 1}]), "overlaps"),
+        ("uid map size 0", setp(["linux", "uidMappings"], [{"containerID": 0, "hostID": 1, "size": 0}]),
+         "size: must be greater than 0"),
+        ("device type", setp(["linux", "devices"], [{"type": "z", "path": "/dev/z"}]), "not a device type"),
+        ("device path ..", setp(["linux", "devices"], [{"type": "c", "path": "/dev/../etc/x", "major": 1,
+                                                        "minor": 3}]), "without `..`"),
+        ("device no major", setp(["linux", "devices"], [{"type": "c", "path": "/dev/x"}]), "major and minor"),
+        ("sysctl host", setp(["linux", "sysctl"], {"kernel.panic": "1"}), "is not namespaced"),
+        ("sysctl path", setp(["linux", "sysctl"], {"net/../x": "1"}), "is not a sysctl name"),
+        ("propagation", setp(["linux", "rootfsPropagation"], "sideways"), "not a propagation type"),
+        ("cgroups path ..", setp(["linux", "cgroupsPath"], "/a/../../etc"), "must not contain `..`"),
+        ("memory negative", setp(["linux", "resources"], {"memory": {"limit": -2}}), "is negative"),
+        ("swap below limit", setp(["linux", "resources"], {"memory": {"limit": 100, "swap": 10}}),
+         "below memory.limit"),
+        ("unified bad key", setp(["linux", "resources"], {"unified": {"x/y": "1"}}), "not a cgroup v2 file name"),
+        ("device rule access", setp(["linux", "resources"], {"devices": [{"allow": True, "access": "rwx"}]}),
+         "access"),
+        ("seccomp action", setp(["linux", "seccomp"], {"defaultAction": "SCMP_ACT_MAYBE"}), "unknown seccomp action"),
+        ("seccomp arch", setp(["linux", "seccomp"], {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["X"]}),
+         "unknown architecture"),
+        ("seccomp op", setp(["linux", "seccomp"], {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 0, "op": "LIKE"}]}]}),
+         "unknown operator"),
+        ("seccomp arg index", setp(["linux", "seccomp"], {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+            {"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 9, "value": 0, "op": "SCMP_CMP_EQ"}]}]}),
+         "is not 0..5"),
+        ("seccomp names missing", setp(["linux", "seccomp"], {"defaultAction": "SCMP_ACT_ALLOW",
+                                                              "syscalls": [{"action": "SCMP_ACT_ERRNO"}]}),
+         "names: required"),
+        ("personality", setp(["linux", "personality"], {"domain": "BSD"}), "unknown domain"),
+        ("time offsets clock", setp(["linux", "timeOffsets"], {"realtime": {"secs": 1}}), "not a clock"),
+        ("intelRdt", setp(["linux", "intelRdt"], {"closID": "a"}), "linux.intelRdt"),
+        ("deep nesting", None, "invalid JSON"),
+        ("huge number", setp(["linux", "resources"], {"pids": {"limit": 1e300}}), "non-integer"),
+    ]
+    return cases
+
+
+def test_hostile_configs(env):
+    base = env.config(["true"])
+    cases = hostile_configs(base)
+    assert len(cases) >= 50, len(cases)
+    failures = []
+    for name, mutate, text in cases:
+        b = env.bundle(copy.deepcopy(base))
+        if mutate is None:
+            open(os.path.join(b, "config.json"), "w").write("[" * 100000)
+        else:
+            c = copy.deepcopy(base)
+            mutate(c)
+            json.dump(c, open(os.path.join(b, "config.json"), "w"))
+        cid = env.new_id()
+        r = env.cfs("create", "--bundle", b, cid)
+        left = (os.listdir(env.root) if os.path.isdir(env.root) else []) + glob.glob("/sys/fs/cgroup/*/cfsrun-" + cid)
+        if r.rc == 0 or text not in r.err or r.err.count("cfsrun:") != 1 or left:
+            failures.append((name, r.rc, r.err.strip()[-200:], left))
+            if r.rc == 0:
+                env.cfs("delete", "-f", cid)
+    eq(failures, [], "hostile configs")
