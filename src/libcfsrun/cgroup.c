@@ -490,3 +490,54 @@ cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err)
     }
   return r;
 }
+
+bool
+cgroup_writable (char *const *dirs, size_t n_dirs, char *const *leaves, size_t n_leaves)
+{
+  size_t i;
+
+  for (i = 0; i < n_dirs; i++)
+    {
+      char parent[4096];
+
+      snprintf (parent, sizeof parent, "%s", dirs[i]);
+      *strrchr (parent, '/') = '\0';
+      /* Only the top missing level needs a writable parent. */
+      if ((i == 0 || strncmp (dirs[i], dirs[i - 1], strlen (dirs[i - 1])) != 0) && access (parent, W_OK) < 0)
+        return false;
+    }
+  for (i = 0; i < n_leaves; i++)
+    {
+      char procs[4200];
+      struct stat st;
+
+      snprintf (procs, sizeof procs, "%s/cgroup.procs", leaves[i]);
+      if (stat (leaves[i], &st) == 0 && access (procs, W_OK) < 0)
+        return false;
+    }
+  return true;
+}
+
+const char *
+cgroup_limits_asked (const struct oci_resources *r)
+{
+  if (r == NULL)
+    return NULL;
+  if (r->memory)
+    return "linux.resources.memory";
+  if (r->cpu)
+    return "linux.resources.cpu";
+  if (r->pids)
+    return "linux.resources.pids";
+  if (r->block_io)
+    return "linux.resources.blockIO";
+  if (r->hugepage_limits_len)
+    return "linux.resources.hugepageLimits";
+  if (r->network)
+    return "linux.resources.network";
+  if (r->rdma_len)
+    return "linux.resources.rdma";
+  if (r->unified_len)
+    return "linux.resources.unified";
+  return NULL;
+}

@@ -83,4 +83,11 @@ int cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err);
 
 void cgroup_strv_free (char **v, size_t n);
 
+/* Whether we may make DIRS (their parents writable) and move into LEAVES. */
+bool cgroup_writable (char *const *dirs, size_t n_dirs, char *const *leaves, size_t n_leaves);
+
+/* The first linux.resources field that asks for a limit, or NULL.  Device
+   rules do not count: without a cgroup the device nodes are host binds.  */
+const char *cgroup_limits_asked (const struct oci_resources *r);
+
 #endif

@@ -46,7 +46,8 @@ struct exec_ctx
   int pidfd;
   int ns_flags; /* the container's namespaces that differ from ours */
   char *exec_path;
-  int console_fd; /* --tty: where the pty master goes */
+  int console_fd;   /* --tty: where the pty master goes */
+  bool user_joined; /* the parent entered the container's user namespace */
 };
 
 static int
@@ -269,6 +270,16 @@ open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
     return cfs_fail (err, CFS_E_CONTAINER_STATE, errno, NULL, "cannot exec in container `%s`: it is stopped",
                      id);
   x->ns_flags = container_namespaces (x->rec->pid);
+  /* Not root: only the container's user namespace gives the right to enter
+     its pid namespace, so we enter both (we keep no host privilege to lose). */
+  if (geteuid () != 0 && (x->ns_flags & CLONE_NEWUSER))
+    {
+      if (setns (x->pidfd, CLONE_NEWUSER | (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))) < 0)
+        return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "enter the user namespace of container `%s`", id);
+      x->ns_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+      x->user_joined = true;
+      return 0;
+    }
   /* pid and time namespaces apply to the children of the caller. */
   if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
       && setns (x->pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
@@ -328,7 +339,8 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
             : 0;
   if (r < 0)
     r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
-  if (r == 0 && x->ns_flags & CLONE_NEWUSER && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  if (r == 0 && (x->ns_flags & CLONE_NEWUSER || x->user_joined)
+      && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "become root in the container's user namespace");
   closep (&x->pidfd);
   if (r == 0 && x->console_fd >= 0)

@@ -83,9 +83,22 @@ make_rootless (struct oci_spec *s, struct cfs_error **err)
     }
   oci_free (&oci_linux_type, s->linux);
   s->linux = lx;
+  /* No cgroup limits to ask for, no gid 5 (tty) to own /dev/pts. */
+  oci_free (&oci_resources_type, s->linux->resources);
+  s->linux->resources = NULL;
   for (i = 0; i < s->mounts_len; i++)
     {
       struct oci_mount *m = &s->mounts[i];
+      size_t j, k;
+
+      for (j = k = 0; j < m->options_len; j++)
+        if (strcmp (m->options[j], "gid=5") == 0)
+          free (m->options[j]);
+        else
+          m->options[k++] = m->options[j];
+      m->options_len = k;
+      if (m->options)
+        m->options[k] = NULL;
 
       if (strcmp (m->destination, "/sys") == 0)
         {

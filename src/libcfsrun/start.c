@@ -133,6 +133,11 @@ child_join (struct start_ctx *c, struct cfs_error **err)
   r = sync_wait (c->sync[1], SYNC_PARENT_READY, "cfsrun create", err);
   if (r < 0)
     return r;
+  /* Not dumpable from here to exec: no process of the container may open
+     /proc/PID/exe (the cfsrun binary), /proc/PID/fd or ptrace us.  Not
+     earlier: an unprivileged parent must still open our uid_map, and no
+     process of the container can exist before this point.  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Now in the container's cgroup: its paths as the host sees them (for the
      cgroup mount), then the cgroup namespace, rooted right here.  */
   if ((r = util_read_file_at (AT_FDCWD, "/proc/self/cgroup", &c->cgroup_self, NULL, err)) < 0)
@@ -368,9 +373,6 @@ child_main (struct start_ctx *c)
   closep (&c->dirfd);
   closep (&c->rootfd);
   c->dirfd = c->rootfd = -1;
-  /* Not dumpable: no process of the container may open /proc/PID/exe
-     (the cfsrun binary), /proc/PID/fd or ptrace us before exec.  */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   child_reset_signals ();
   if (PHASE ("child", "join", child_join (c, err)) < 0 || PHASE ("child", "rootfs", child_rootfs (c, err)) < 0
       || PHASE ("child", "mounts", child_mounts (c, err)) < 0
@@ -604,6 +606,25 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
       || (r = cgroup_leaves (&l, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err)) < 0
       || (r = cgroup_plan_dirs (&l, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err)) < 0)
     return r;
+  /* Without a cgroup of our own to write (rootless, no delegation): fine
+     with no limits; a limit that would be dropped is an error.  */
+  if (geteuid () != 0
+      && !cgroup_writable (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, c->rec.cgroup_leaves,
+                           c->rec.cgroup_leaves_len))
+    {
+      const char *field = cgroup_limits_asked (lx ? lx->resources : NULL);
+
+      if (field)
+        return cfs_fail (err, CFS_E_CGROUP_NOT_DELEGATED, EACCES, field,
+                         "config.json: %s: a limit was asked for, but user %u has no cgroup it may write "
+                         "(no delegated subtree):",
+                         field, (unsigned)geteuid ());
+      cfs_log_debug ("no writable cgroup for uid %u: running without one", (unsigned)geteuid ());
+      cgroup_strv_free (TAKE_PTR (c->rec.cgroup_leaves), c->rec.cgroup_leaves_len);
+      cgroup_strv_free (TAKE_PTR (c->rec.cgroup_dirs), c->rec.cgroup_dirs_len);
+      c->rec.cgroup_leaves_len = c->rec.cgroup_dirs_len = 0;
+      return 0;
+    }
   if (path && (c->rec.cgroups_path = strdup (path)) == NULL)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
   if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0
@@ -770,8 +791,8 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
       || (r = PHASE ("parent", "prepare", parent_prepare (&c, err))) < 0
       || (r = PHASE ("parent", "clone", parent_clone (&c, err))) < 0
       || (r = PHASE ("parent", "idmaps", parent_idmaps (&c, err))) < 0
-      || (r = PHASE ("parent", "cgroup-enter", parent_cgroup_enter (&c, err))) < 0
       || (r = PHASE ("parent", "oom", parent_oom (&c, err))) < 0
+      || (r = PHASE ("parent", "cgroup-enter", parent_cgroup_enter (&c, err))) < 0
       || (r = PHASE ("parent", "hooks", parent_create_hooks (&c, err))) < 0
       || (r = PHASE ("parent", "container", parent_wait_child (&c, err))) < 0
       || (r = PHASE ("parent", "created", parent_created (&c, err))) < 0)

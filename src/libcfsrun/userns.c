@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -42,8 +44,84 @@ userns_validate (const struct oci_linux *lx, struct cfs_error **err)
   return check_ranges (lx->gid_mappings, lx->gid_mappings_len, "linux.gidMappings", err);
 }
 
+/* Not root: a mapping of only our own id may be written directly (after
+   setgroups is denied, for gid_map); anything else goes through the
+   setuid newuidmap/newgidmap, which check /etc/subuid and /etc/subgid.  */
+static int write_map_raw (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+                          struct cfs_error **err);
+
+static int
+write_map_helper (pid_t pid, const char *tool, const struct oci_id_mapping *m, size_t n,
+                  struct cfs_error **err)
+{
+  char *argv[3 + 3 * 64 + 1], nums[3 * 64 + 1][16];
+  size_t i, k = 0;
+  pid_t child;
+  int st;
+
+  if (n > 64)
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, E2BIG, NULL, "too many id mappings for %s", tool);
+  argv[k++] = (char *)tool;
+  snprintf (nums[0], sizeof nums[0], "%d", (int)pid);
+  argv[k++] = nums[0];
+  for (i = 0; i < n; i++)
+    {
+      snprintf (nums[1 + 3 * i], 16, "%u", m[i].container_id);
+      snprintf (nums[2 + 3 * i], 16, "%u", m[i].host_id);
+      snprintf (nums[3 + 3 * i], 16, "%u", m[i].size);
+      argv[k++] = nums[1 + 3 * i];
+      argv[k++] = nums[2 + 3 * i];
+      argv[k++] = nums[3 + 3 * i];
+    }
+  argv[k] = NULL;
+  child = fork ();
+  if (child == 0)
+    {
+      execvp (tool, argv);
+      _exit (errno == ENOENT ? 127 : 126);
+    }
+  if (child < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "run %s", tool);
+  while (waitpid (child, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFEXITED (st) && WEXITSTATUS (st) == 127)
+    return cfs_fail (
+        err, CFS_E_NAMESPACE, ENOENT, tool,
+        "the id mappings need %s, which is not installed (Debian: apt-get install uidmap):", tool);
+  if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, EPERM, NULL,
+                     "%s refused the mappings of linux.%s (are they in /etc/sub%s for this user?)", tool,
+                     strcmp (tool, "newuidmap") == 0 ? "uidMappings" : "gidMappings",
+                     strcmp (tool, "newuidmap") == 0 ? "uid" : "gid");
+  return 0;
+}
+
 static int
 write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, struct cfs_error **err)
+{
+  bool gid = strcmp (file, "gid_map") == 0;
+  unsigned self = gid ? (unsigned)getegid () : (unsigned)geteuid ();
+
+  if (geteuid () != 0)
+    {
+      if (!(n == 1 && m[0].host_id == self && m[0].size == 1))
+        return write_map_helper (pid, gid ? "newgidmap" : "newuidmap", m, n, err);
+      if (gid)
+        {
+          char path[64];
+          _cleanup_close_ int fd = -1;
+
+          snprintf (path, sizeof path, "/proc/%d/setgroups", (int)pid);
+          fd = open (path, O_WRONLY | O_CLOEXEC);
+          if (fd >= 0)
+            util_write_all (fd, "deny", 4);
+        }
+    }
+  return write_map_raw (pid, file, m, n, err);
+}
+
+static int
+write_map_raw (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, struct cfs_error **err)
 {
   char path[64], buf[4096];
   size_t len = 0, i;

@@ -1,0 +1,152 @@
+"""cfsrun run by an unprivileged user: a test user made (and removed) here,
+with subuid/subgid ranges, running `spec --rootless` bundles."""
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+from harness import CFSRUN, Skip, contains, eq
+
+USER = "cfsrun-rl%d" % (os.getpid() % 100000)
+
+
+class Rootless:
+    def __init__(self, env):
+        if shutil.which("useradd") is None:
+            raise Skip("no useradd")
+        subprocess.run(["useradd", "-M", "-s", "/bin/sh", USER], capture_output=True)
+        self.pw = pwd.getpwnam(USER)
+        self.uid, self.gid = self.pw.pw_uid, self.pw.pw_gid
+        self.home = os.path.join(env.dir, "rl")
+        os.makedirs(self.home)
+        self.run_dir = os.path.join(self.home, "xdg")
+        os.makedirs(self.run_dir)
+        shutil.copytree(env.rootfs, os.path.join(self.home, "rootfs"), symlinks=True)
+        os.chown(self.home, self.uid, self.gid)
+        os.chown(self.run_dir, self.uid, self.gid)
+        os.chmod(self.run_dir, 0o700)
+        self.ensure_subids()
+
+    def ensure_subids(self):
+        for f, who in (("/etc/subuid", self.uid), ("/etc/subgid", self.gid)):
+            text = open(f).read() if os.path.exists(f) else ""
+            if not any(l.startswith(USER + ":") for l in text.splitlines()):
+                with open(f, "a") as fh:
+                    fh.write("%s:%d:65536\n" % (USER, 300000 + (os.getpid() % 1000) * 65536))
+
+    def subid_start(self, f):
+        for l in open(f).read().splitlines():
+            if l.startswith(USER + ":"):
+                return int(l.split(":")[1])
+
+    def cfs(self, *args, timeout=30):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": self.run_dir,
+               "HOME": self.home}
+        # Files, not pipes: a created container keeps its stdio open.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            p = subprocess.run([CFSRUN] + list(args), stdout=out, stderr=err, text=True, timeout=timeout, env=env,
+                               user=self.uid, group=self.gid, extra_groups=[], stdin=subprocess.DEVNULL,
+                               cwd=self.home)
+            out.seek(0)
+            err.seek(0)
+            p.stdout, p.stderr = out.read(), err.read()
+        return p
+
+    def bundle(self, args, change=None):
+        d = os.path.join(self.home, "b%d" % len(os.listdir(self.home)))
+        os.makedirs(d)
+        os.chown(d, self.uid, self.gid)
+        r = self.cfs("spec", "--rootless", "--bundle", d)
+        assert r.returncode == 0, r.stderr
+        c = json.load(open(os.path.join(d, "config.json")))
+        c["root"] = {"path": os.path.join(self.home, "rootfs"), "readonly": True}
+        c["process"]["terminal"] = False
+        c["process"]["args"] = args
+        if change:
+            change(c)
+        json.dump(c, open(os.path.join(d, "config.json"), "w"))
+        return d
+
+    def done(self):
+        state = os.path.join(self.run_dir, "cfsrun")
+        left = os.listdir(state) if os.path.isdir(state) else []
+        for f in ("/etc/subuid", "/etc/subgid"):
+            lines = [l for l in open(f).read().splitlines(True) if not l.startswith(USER + ":")]
+            open(f, "w").write("".join(lines))
+        subprocess.run(["userdel", USER], capture_output=True)
+        return left
+
+
+def rootless_test(fn):
+    def wrapper(env):
+        rl = Rootless(env)
+        try:
+            fn(env, rl)
+        finally:
+            left = rl.done()
+        eq(left, [], "nothing left in the user's state dir")
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@rootless_test
+def test_rootless_run(env, rl):
+    r = rl.cfs("run", "--bundle", rl.bundle(["sh", "-c", "id -u; exit 3"]), "r1")
+    eq(r.returncode, 3, "exit code passes through: %s" % r.stderr)
+    eq(r.stdout.strip(), "0", "root inside")
+
+
+@rootless_test
+def test_rootless_lifecycle(env, rl):
+    b = rl.bundle(["sleep", "60"])
+    eq(rl.cfs("create", "--bundle", b, "l1").returncode, 0, "create")
+    eq(json.loads(rl.cfs("state", "l1").stdout)["status"], "created", "created")
+    eq(rl.cfs("start", "l1").returncode, 0, "start")
+    st = json.loads(rl.cfs("state", "l1").stdout)
+    eq(st["status"], "running", "running")
+    eq(os.stat("/proc/%d" % st["pid"]).st_uid, rl.uid, "the container runs as the user on the host")
+    r = rl.cfs("exec", "l1", "id", "-u")
+    eq(r.stdout.strip(), "0", "exec: %s" % r.stderr)
+    eq(rl.cfs("kill", "l1", "KILL").returncode, 0, "kill")
+    for _ in range(200):
+        if json.loads(rl.cfs("state", "l1").stdout)["status"] == "stopped":
+            break
+    eq(rl.cfs("delete", "l1").returncode, 0, "delete")
+
+
+@rootless_test
+def test_rootless_memory_limit_without_delegation(env, rl):
+    def limit(c):
+        c["linux"]["resources"] = {"memory": {"limit": 64 * 1024 * 1024}}
+    r = rl.cfs("create", "--bundle", rl.bundle(["true"], limit), "m1")
+    assert r.returncode != 0, r
+    contains(r.stderr, "linux.resources.memory", "the error names the resource")
+    contains(r.stderr, "no cgroup it may write", "and the reason")
+
+
+@rootless_test
+def test_rootless_mapping_not_owned(env, rl):
+    def root_map(c):
+        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 1}]
+    r = rl.cfs("run", "--bundle", rl.bundle(["true"], root_map), "n1")
+    assert r.returncode != 0, r
+    contains(r.stderr, "uidMappings", "names the mapping")
+
+
+@rootless_test
+def test_rootless_subuid_ranges(env, rl):
+    if shutil.which("newuidmap") is None:
+        raise Skip("uidmap is not installed")
+    su, sg = rl.subid_start("/etc/subuid"), rl.subid_start("/etc/subgid")
+
+    def ranges(c):
+        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": rl.uid, "size": 1},
+                                     {"containerID": 1, "hostID": su, "size": 1000}]
+        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": rl.gid, "size": 1},
+                                     {"containerID": 1, "hostID": sg, "size": 1000}]
+    r = rl.cfs("run", "--bundle", rl.bundle(["cat", "/proc/self/uid_map"], ranges), "s1")
+    eq(r.returncode, 0, "run: %s" % r.stderr)
+    lines = [l.split() for l in r.stdout.splitlines()]
+    eq(lines, [["0", str(rl.uid), "1"], ["1", str(su), "1000"]], "both ranges mapped")
