@@ -428,7 +428,7 @@ cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n, boo
         return 0;
       nanosleep (&ms, NULL);
     }
-  return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, leaf,
+  return cfs_fail (err, CFS_E_TIMEOUT, 0, leaf,
                    "the cgroup did not %s within %d s:", freeze ? "freeze" : "thaw",
                    FREEZE_TIMEOUT_MS / 1000);
 }

@@ -138,7 +138,7 @@ run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state
   for (size_t l = strlen (out); l > 0 && (out[l - 1] == '\n' || out[l - 1] == ' '); l--)
     out[l - 1] = '\0';
   if (st == -ETIMEDOUT)
-    return cfs_fail (err, CFS_E_HOOK_TIMEOUT, ETIMEDOUT, h->path,
+    return cfs_fail (err, CFS_E_HOOK_TIMEOUT, 0, h->path,
                      "hooks.%s[%zu]: killed after its timeout of %d s:", kind, i, h->timeout);
   if (WIFEXITED (st) && WEXITSTATUS (st) == 0)
     return 0;

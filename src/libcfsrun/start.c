@@ -815,7 +815,7 @@ wait_readable (int fd, const char *id, struct cfs_error **err)
     r = poll (&p, 1, START_TIMEOUT_MS);
   while (r < 0 && errno == EINTR);
   if (r == 0)
-    return cfs_fail (err, CFS_E_TIMEOUT, ETIMEDOUT, NULL, "container `%s` did not answer `start` within %d s",
+    return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "container `%s` did not answer `start` within %d s",
                      id, START_TIMEOUT_MS / 1000);
   return r < 0 ? cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for container `%s`", id) : 0;
 }
