@@ -24,7 +24,7 @@ static const char help[]
       "      --preserve-fds N     pass N fds after stdio\n"
       "      --apparmor PROFILE   AppArmor profile\n"
       "      --process-label L    SELinux label\n"
-      "      --cgroup PATH        run in this sub-cgroup of the container\n";
+      "      --cgroup PATH        run in this (existing) sub-cgroup of the container\n";
 
 enum
 {

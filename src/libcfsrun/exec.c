@@ -46,8 +46,9 @@ struct exec_ctx
   int pidfd;
   int ns_flags; /* the container's namespaces that differ from ours */
   char *exec_path;
-  int console_fd;   /* --tty: where the pty master goes */
-  bool user_joined; /* the parent entered the container's user namespace */
+  int console_fd;         /* --tty: where the pty master goes */
+  bool user_joined;       /* the parent entered the container's user namespace */
+  const char *sub_cgroup; /* --cgroup */
 };
 
 static int
@@ -209,6 +210,16 @@ build_process (const struct cfsrun_exec_options *o, struct exec_ctx *x, struct c
   if (o->no_new_privs)
     p->no_new_privileges = p->has_no_new_privileges = true;
   p->terminal = o->tty;
+  if (o->apparmor)
+    {
+      free (p->apparmor_profile);
+      p->apparmor_profile = strdup (o->apparmor);
+    }
+  if (o->process_label)
+    {
+      free (p->selinux_label);
+      p->selinux_label = strdup (o->process_label);
+    }
   if (p->capabilities || o->caps_len)
     {
       struct oci_capabilities extra = { 0 }, *c = p->capabilities ? p->capabilities : &extra;
@@ -306,19 +317,31 @@ open_console (const struct cfsrun_exec_options *o, int *ret_fd, int *ret_proxy, 
   return 0;
 }
 
+/* Into the container's cgroup, or with --cgroup SUB an existing sub-cgroup
+   of it, in every hierarchy.  */
 static int
 join_cgroup (struct exec_ctx *x, struct cfs_error **err)
 {
-  size_t i;
+  const char *sub = x->sub_cgroup;
+  size_t i, found = 0;
 
+  /* The sub-cgroup where a hierarchy has it, the container's elsewhere. */
   for (i = 0; i < x->rec->cgroup_leaves_len; i++)
     {
       char path[4200];
 
-      snprintf (path, sizeof path, "%s/cgroup.procs", x->rec->cgroup_leaves[i]);
+      snprintf (path, sizeof path, "%s%s%s/cgroup.procs", x->rec->cgroup_leaves[i], sub ? "/" : "",
+                sub ? sub : "");
+      if (sub && access (path, F_OK) < 0)
+        snprintf (path, sizeof path, "%s/cgroup.procs", x->rec->cgroup_leaves[i]);
+      else
+        found++;
       if (util_write_file_at (AT_FDCWD, path, "0", 1, err) < 0)
         return cfs_wrap (err, "join the cgroup of the container");
     }
+  if (sub && found == 0)
+    return cfs_fail (err, CFS_E_USAGE, ENOENT, NULL,
+                     "exec: --cgroup `%s`: no such sub-cgroup of the container", sub);
   return 0;
 }
 
@@ -423,6 +446,10 @@ wait_exec (int fd, pid_t pid, struct cfs_error **err)
 static int
 unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
 {
+  if (o->cgroup && (strstr (o->cgroup, "..") || o->cgroup[0] == '/' || strchr (o->cgroup, ':')))
+    return cfs_fail (err, CFS_E_USAGE, 0, NULL,
+                     "exec: --cgroup `%s` must be a path relative to the container's cgroup, without `..`",
+                     o->cgroup);
   if (o->console_socket && !o->tty)
     return cfs_fail (err, CFS_E_USAGE, 0, NULL, "exec: --console-socket needs --tty");
   if (o->tty && o->detach && !o->console_socket)
@@ -433,9 +460,6 @@ unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
   if (o->process_label && !lsm_selinux_enabled ())
     return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
                      "exec: --process-label: SELinux is not enabled on this host");
-  if (o->cgroup)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, NULL,
-                     "exec: --cgroup: sub-cgroups of a container are not supported by this build yet");
   return 0;
 }
 
@@ -443,7 +467,7 @@ int
 cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
                        struct cfs_error **err)
 {
-  struct exec_ctx x = { .pidfd = -1, .console_fd = -1 };
+  struct exec_ctx x = { .pidfd = -1, .console_fd = -1, .sub_cgroup = o->cgroup };
   int sp[2] = { -1, -1 }, r, st = 0, proxy = -1, master = -1;
   pid_t pid = -1;
 

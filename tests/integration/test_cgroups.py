@@ -179,3 +179,28 @@ def test_devices_cgroup(env):
     contains(r.out, "zero-ok", "default devices are allowed")
     assert "a *:* rwm" not in r.out, "deny-all took effect: %r" % r
     contains(r.out, "c 1:5 rwm", "allow list")
+
+
+def test_exec_into_sub_cgroup(env):
+    cid = running(env)
+    for ctrl in ("pids", "memory"):
+        os.mkdir("/sys/fs/cgroup/%s/cfsrun-%s/sub" % (ctrl, cid))
+    try:
+        r = env.cfs("exec", "--cgroup", "sub", cid, "cat", "/proc/self/cgroup")
+        contains(r.out, "pids:/sub", "exec --cgroup joins the sub-cgroup: %r" % r)
+        r = env.cfs("exec", "--cgroup", "../x", cid, "true")
+        assert r.rc != 0 and "without `..`" in r.err, r
+        r = env.cfs("exec", "--cgroup", "missing", cid, "true")
+        assert r.rc != 0 and "--cgroup `missing`" in r.err, r
+    finally:
+        env.cfs("kill", "--all", cid, "KILL")
+        env.wait_status(cid, "stopped")
+        for ctrl in ("pids", "memory"):
+            d = "/sys/fs/cgroup/%s/cfsrun-%s/sub" % (ctrl, cid)
+            for _ in range(200):
+                try:
+                    os.rmdir(d)
+                    break
+                except OSError:
+                    time.sleep(0.01)
+    eq(env.cfs("delete", "-f", cid).rc, 0, "delete")

@@ -84,3 +84,17 @@ def test_symlinked_destination_stays_inside(env):
     eq(r.rc, 0, "run: %r" % r)
     assert outside not in open("/proc/self/mountinfo").read(), "a mount reached the host path"
     assert os.path.isdir(os.path.join(b, "rootfs", outside.lstrip("/"))), "it was made inside the rootfs instead"
+
+
+def test_overlay_mount(env):
+    lower, upper, work = (os.path.join(env.dir, d) for d in ("lower", "upper", "work"))
+    for d in (lower, upper, work):
+        os.makedirs(d)
+    open(os.path.join(lower, "base"), "w").write("from lower\n")
+    c = env.config(["sh", "-c", "cat /ov/base; echo new > /ov/added"])
+    c["mounts"].append({"destination": "/ov", "type": "overlay", "source": "overlay",
+                        "options": ["lowerdir=" + lower, "upperdir=" + upper, "workdir=" + work]})
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.out, "from lower\n", "overlay read: %r" % r)
+    eq(open(os.path.join(upper, "added")).read(), "new\n", "writes land in the upper layer")
+    assert not os.path.exists(os.path.join(lower, "added")), "the lower layer is untouched"
