@@ -115,9 +115,24 @@ phase_end (const char *who, const char *name, uint64_t t0, int r, struct cfs_err
   return r;
 }
 
+/* Crash testing: CFSRUN_TEST_KILL_AT=WHO:PHASE makes that process SIGKILL
+   itself as the phase begins, so tests can show delete --force cleans up
+   after a crash anywhere.  Read once; costs a compare per phase.  */
+static const char *kill_at;
+
+static void
+crash_point (const char *who, const char *name)
+{
+  size_t l = strlen (who);
+
+  if (kill_at && strncmp (kill_at, who, l) == 0 && kill_at[l] == ':' && strcmp (kill_at + l + 1, name) == 0)
+    raise (SIGKILL);
+}
+
 #define PHASE(who, name, expr)                                                                               \
   ({                                                                                                         \
     uint64_t _t0 = cfs_trace_enabled () ? util_now_ns () : 0;                                                \
+    crash_point (who, name);                                                                                 \
     phase_end (who, name, _t0, (expr), err);                                                                 \
   })
 
@@ -785,6 +800,7 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
                          .console_fd = console_fd };
   int r;
 
+  kill_at = getenv ("CFSRUN_TEST_KILL_AT");
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
       || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
       || (r = PHASE ("parent", "cgroup", parent_cgroup (&c, err))) < 0

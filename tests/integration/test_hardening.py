@@ -181,3 +181,45 @@ def test_hostile_configs(env):
             if r.rc == 0:
                 env.cfs("delete", "-f", cid)
     eq(failures, [], "hostile configs")
+
+
+PARENT_PHASES = ["validate", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter", "hooks",
+                 "container", "created"]
+CHILD_PHASES = ["join", "rootfs", "mounts", "devices", "sysctl", "masks", "hooks", "pivot", "readonly", "terminal",
+                "uts", "process"]
+
+
+def test_crash_at_every_phase_then_delete_force(env):
+    """SIGKILL at each phase of create (the runtime, or the container
+    process), then `delete --force`: no state, cgroup, mount or process."""
+    import subprocess
+    from harness import CFSRUN
+    c = env.config(["sleep", "60"])
+    c["hooks"] = {"createRuntime": [{"path": "/bin/true"}]}
+    b = env.bundle(c)
+    failures = []
+    for who, phases in (("parent", PARENT_PHASES), ("child", CHILD_PHASES)):
+        for phase in phases:
+            cid = env.new_id()
+            with open(os.devnull, "w") as null:
+                p = subprocess.run([CFSRUN, "--root", env.root, "create", "--bundle", b, cid], stdin=subprocess.DEVNULL,
+                                   stdout=null, stderr=null, timeout=30,
+                                   env=dict(os.environ, CFSRUN_TEST_KILL_AT="%s:%s" % (who, phase)))
+            d = env.cfs("delete", "--force", cid)
+            again = env.cfs("delete", "--force", cid)
+            left = []
+            if os.path.isdir(env.root) and cid in os.listdir(env.root):
+                left.append("state")
+            left += glob.glob("/sys/fs/cgroup/*/cfsrun-" + cid)
+            if p.returncode == 0 and who == "parent":
+                left.append("create did not crash")
+            if d.rc != 0 or again.rc != 0 or left:
+                failures.append((who, phase, p.returncode, d.err.strip(), left))
+    # Container processes orphaned by a crash exit on their own once their
+    # parent is gone; none may be left waiting.
+    import time
+    time.sleep(0.3)
+    stray = [l for l in subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout.splitlines()
+             if env.root in l and "create" in l]
+    eq(failures, [], "crash at a phase, then delete --force")
+    eq(stray, [], "no container process left")
