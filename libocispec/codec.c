@@ -538,7 +538,8 @@ static int
 encode_field (yajl_gen g, const struct oci_field *f, const void *obj)
 {
   size_t n = kind_has_len (f->kind) ? *CAT (obj, f->aux, size_t) : 0;
-  const char *items = *CAT (obj, f->off, char *);
+  /* Only pointer kinds hold a pointer at f->off (scalars may be unaligned). */
+  const char *items = f->kind >= OCI_K_OBJ || f->kind == OCI_K_STR ? *CAT (obj, f->off, char *) : NULL;
   size_t i;
 
   switch (f->kind)

@@ -44,6 +44,9 @@ class Rootless:
     def cfs(self, *args, timeout=30):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": self.run_dir,
                "HOME": self.home}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
         # Files, not pipes: a created container keeps its stdio open.
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             p = subprocess.run([CFSRUN] + list(args), stdout=out, stderr=err, text=True, timeout=timeout, env=env,
