@@ -24,6 +24,11 @@ class Rootless:
         self.run_dir = os.path.join(self.home, "xdg")
         os.makedirs(self.run_dir)
         shutil.copytree(env.rootfs, os.path.join(self.home, "rootfs"), symlinks=True)
+        # A copy of the binary the user can reach, wherever the build is
+        # (a checkout under a 0700 directory would stop the user).
+        self.binary = os.path.join(self.home, "cfsrun")
+        shutil.copy2(CFSRUN, self.binary)
+        os.chmod(self.binary, 0o755)
         os.chown(self.home, self.uid, self.gid)
         os.chown(self.run_dir, self.uid, self.gid)
         os.chmod(self.run_dir, 0o700)
@@ -49,7 +54,7 @@ class Rootless:
                 env[k] = os.environ[k]
         # Files, not pipes: a created container keeps its stdio open.
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            p = subprocess.run([CFSRUN] + list(args), stdout=out, stderr=err, text=True, timeout=timeout, env=env,
+            p = subprocess.run([self.binary] + list(args), stdout=out, stderr=err, text=True, timeout=timeout, env=env,
                                user=self.uid, group=self.gid, extra_groups=[], stdin=subprocess.DEVNULL,
                                cwd=self.home)
             out.seek(0)
