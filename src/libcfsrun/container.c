@@ -242,9 +242,8 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
         return 0;
       nanosleep (&step, NULL);
     }
-  return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL,
-                   "container `%s` (pid %d) did not die within %d s of SIGKILL", id, rec->pid,
-                   KILL_WAIT_MS / 1000);
+  return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "container `%s` (pid %d) did not die within %d s of SIGKILL",
+                   id, rec->pid, KILL_WAIT_MS / 1000);
 }
 
 int

@@ -12,10 +12,9 @@
 static char *hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
 static char *namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
-/* SCMP_ACT_NOTIFY is left out until the notify listener is implemented. */
 static char *actions[]
-    = { "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP" };
+    = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+        "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP", "SCMP_ACT_NOTIFY" };
 static char *archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",     "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",
                          "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64", "SCMP_ARCH_S390",
                          "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",     "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64" };

@@ -4,6 +4,8 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "util.h"
@@ -11,6 +13,8 @@
 struct seccomp_plan
 {
   scmp_filter_ctx ctx;
+  bool notify;   /* some action is SCMP_ACT_NOTIFY */
+  int notify_fd; /* after load, with notify */
 };
 
 static const struct
@@ -57,8 +61,7 @@ parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, u
   else if (strcmp (name, "SCMP_ACT_LOG") == 0)
     *out = SCMP_ACT_LOG;
   else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
-    return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, field,
-                     "config.json: %s: SCMP_ACT_NOTIFY is not supported by this build yet", field);
+    *out = SCMP_ACT_NOTIFY;
   else
     return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, field, "config.json: %s: unknown seccomp action `%s`",
                      field, name);
@@ -227,6 +230,8 @@ seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, stru
   if (r < 0)
     return r;
   p = calloc (1, sizeof *p);
+  if (p)
+    p->notify_fd = -1;
   if (p == NULL || (p->ctx = seccomp_init (deflt)) == NULL)
     {
       free (p);
@@ -239,6 +244,17 @@ seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, stru
   for (i = 0; i < s->syscalls_len; i++)
     if ((r = add_rule (p->ctx, deflt, &s->syscalls[i], i, err)) < 0)
       goto fail;
+    else if (strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+      p->notify = true;
+  if (deflt == SCMP_ACT_NOTIFY)
+    p->notify = true;
+  if (p->notify && (s->listener_path == NULL || s->listener_path[0] == '\0'))
+    {
+      r = cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.seccomp.listenerPath",
+                    "config.json: linux.seccomp.listenerPath: SCMP_ACT_NOTIFY needs a listener to send the "
+                    "notification fd to");
+      goto fail;
+    }
   *ret = p;
   return 0;
 fail:
@@ -256,6 +272,40 @@ seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err)
   r = seccomp_load (p->ctx);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "linux.seccomp: load the filter");
+  if (p->notify && (p->notify_fd = seccomp_notify_fd (p->ctx)) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, -p->notify_fd, NULL, "linux.seccomp: get the notification fd");
+  return 0;
+}
+
+bool
+seccomp_plan_notifies (const struct seccomp_plan *p)
+{
+  return p && p->notify;
+}
+
+int
+seccomp_plan_send_listener (struct seccomp_plan *p, int sock, const char *process_state,
+                            struct cfs_error **err)
+{
+  char buf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = (void *)process_state, .iov_len = strlen (process_state) };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
+  struct cmsghdr *c;
+
+  if (p == NULL || !p->notify)
+    return 0;
+  memset (buf, 0, sizeof buf);
+  c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &p->notify_fd, sizeof (int));
+  while (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return cfs_fail (err, CFS_E_PROCESS, errno, "linux.seccomp.listenerPath",
+                       "linux.seccomp: send the notification fd to the listener at");
+  close (p->notify_fd);
+  p->notify_fd = -1;
   return 0;
 }
 
@@ -265,6 +315,8 @@ seccomp_plan_free (struct seccomp_plan *p)
   if (p == NULL)
     return NULL;
   seccomp_release (p->ctx);
+  if (p->notify_fd >= 0)
+    close (p->notify_fd);
   free (p);
   return NULL;
 }

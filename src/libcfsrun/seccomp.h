@@ -4,6 +4,8 @@
 #ifndef CFS_SECCOMP_H
 #define CFS_SECCOMP_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "oci-spec.h"
 
@@ -17,6 +19,12 @@ int seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err);
 
 /* The action and operator names this build accepts, for `features`. */
 size_t seccomp_operator_names (const char **names, size_t max);
+
+/* SCMP_ACT_NOTIFY: after load, send the notification fd and the
+   containerProcessState JSON to the listener's socket SOCK.  */
+bool seccomp_plan_notifies (const struct seccomp_plan *p);
+int seccomp_plan_send_listener (struct seccomp_plan *p, int sock, const char *process_state,
+                                struct cfs_error **err);
 
 struct seccomp_plan *seccomp_plan_free (struct seccomp_plan *p);
 

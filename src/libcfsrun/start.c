@@ -103,6 +103,8 @@ struct start_ctx
   int *idmap_fds;               /* per mount, for idmap mounts */
   int listen_fds;               /* LISTEN_FDS passed on */
   int console_fd;               /* where the pty master goes, when process.terminal */
+  int listener_fd;              /* linux.seccomp.listenerPath, connected */
+  char *process_state;          /* child: the seccomp listener's message */
 };
 
 static int
@@ -357,6 +359,18 @@ child_seccomp (struct start_ctx *c, struct cfs_error **err)
   return process_seccomp_last (c->cfg.spec->process, c->cfg.seccomp, err);
 }
 
+/* The filter is in place: hand its notification fd to the listener. */
+static int
+child_seccomp_notify (struct start_ctx *c, struct cfs_error **err)
+{
+  int r = seccomp_plan_send_listener (c->cfg.seccomp, c->listener_fd,
+                                      c->process_state ? c->process_state : "{}", err);
+
+  closep (&c->listener_fd);
+  c->listener_fd = -1;
+  return r;
+}
+
 static void
 child_reset_signals (void)
 {
@@ -402,7 +416,9 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "process", child_process (c, err)) < 0)
     child_fail (c->sync[1], e);
   if (sync_send (c->sync[1], SYNC_CHILD_READY, err) < 0
-      || sync_wait_data (c->sync[1], SYNC_CREATED, "cfsrun create", &c->state_json, err) < 0)
+      || sync_wait_data (c->sync[1], SYNC_CREATED, "cfsrun create", &c->state_json, err) < 0
+      || (seccomp_plan_notifies (c->cfg.seccomp)
+          && sync_wait_data (c->sync[1], SYNC_SECCOMP_STATE, "cfsrun create", &c->process_state, err) < 0))
     _exit (1);
   closep (&c->sync[1]);
   if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
@@ -411,7 +427,8 @@ child_main (struct start_ctx *c)
   if (PHASE ("child", "hooks", child_start_hooks (c, err)) < 0
       || PHASE ("child", "fds", child_fds (c, err)) < 0
       || PHASE ("child", "lsm", lsm_apply_exec (c->cfg.spec->process, err)) < 0
-      || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0)
+      || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0
+      || PHASE ("child", "seccomp-notify", child_seccomp_notify (c, err)) < 0)
     child_fail (conn, e);
   process_exec (c->cfg.spec->process, c->exec_path, err);
   child_fail (conn, e);
@@ -467,6 +484,14 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
     {
       closep (&c->console_fd);
       c->console_fd = -1;
+    }
+  /* Connected now, in the host's namespaces, where the listener is. */
+  if (seccomp_plan_notifies (c->cfg.seccomp))
+    {
+      r = util_unix_connect (c->cfg.spec->linux->seccomp->listener_path, &c->listener_fd);
+      if (r < 0)
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, c->cfg.spec->linux->seccomp->listener_path,
+                         "linux.seccomp.listenerPath: connect to");
     }
   return 0;
 }
@@ -578,6 +603,8 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   c->listen_fd = -1;
   closep (&c->console_fd);
   c->console_fd = -1;
+  closep (&c->listener_fd);
+  c->listener_fd = -1;
   r = proc_pid_stat (pid, NULL, &c->rec.pid_start_time);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "read the start time of the container process");
@@ -743,11 +770,22 @@ parent_created (struct start_ctx *c, struct cfs_error **err)
     {
       _cleanup_free_ char *json = NULL;
 
-      if ((r = state_to_json (&c->rec, "created", false, &json, err)) < 0)
+      if ((r = state_to_json (&c->rec, "created", false, &json, err)) < 0
+          || (r = sync_send_data (c->sync[0], SYNC_CREATED, json, strlen (json), err)) < 0)
         return r;
-      return sync_send_data (c->sync[0], SYNC_CREATED, json, strlen (json), err);
     }
-  return sync_send (c->sync[0], SYNC_CREATED, err);
+  else if ((r = sync_send (c->sync[0], SYNC_CREATED, err)) < 0)
+    return r;
+  if (seccomp_plan_notifies (c->cfg.seccomp))
+    {
+      _cleanup_free_ char *json = NULL;
+
+      if ((r = state_process_state_json (&c->rec, c->cfg.spec->linux->seccomp->listener_metadata, &json, err))
+          < 0)
+        return r;
+      return sync_send_data (c->sync[0], SYNC_SECCOMP_STATE, json, strlen (json), err);
+    }
+  return 0;
 }
 
 /* Undo everything of a failed create: the process, then the state dir. */
@@ -782,6 +820,8 @@ ctx_done (struct start_ctx *c)
   closep (&c->sync[1]);
   closep (&c->listen_fd);
   closep (&c->console_fd);
+  closep (&c->listener_fd);
+  free (c->process_state);
   free (c->cgroup_self);
   free (c->state_json);
 }
@@ -797,7 +837,8 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
                          .sync = { -1, -1 },
                          .listen_fd = -1,
                          .container_rootfd = -1,
-                         .console_fd = console_fd };
+                         .console_fd = console_fd,
+                         .listener_fd = -1 };
   int r;
 
   kill_at = getenv ("CFSRUN_TEST_KILL_AT");
@@ -831,8 +872,8 @@ wait_readable (int fd, const char *id, struct cfs_error **err)
     r = poll (&p, 1, START_TIMEOUT_MS);
   while (r < 0 && errno == EINTR);
   if (r == 0)
-    return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "container `%s` did not answer `start` within %d s",
-                     id, START_TIMEOUT_MS / 1000);
+    return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "container `%s` did not answer `start` within %d s", id,
+                     START_TIMEOUT_MS / 1000);
   return r < 0 ? cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for container `%s`", id) : 0;
 }
 

@@ -249,6 +249,45 @@ state_to_json (const struct cfs_record *r, const char *status, bool pretty, char
   return 0;
 }
 
+#define OCI_TYPE_cfs_process_state(F, S)                                                                     \
+  F (S, STR, oci_version, "ociVersion", _, OCI_REQ)                                                          \
+  F (S, ARR_STR, fds, "fds", _, OCI_REQ)                                                                     \
+  F (S, I32, pid, "pid", _, OCI_REQ)                                                                         \
+  F (S, STR, metadata, "metadata", _, OCI_OPT)                                                               \
+  F (S, OBJ, state, "state", oci_state, OCI_REQ)
+
+OCI_DECLARE_STRUCT (cfs_process_state)
+OCI_DEFINE_TYPE (cfs_process_state)
+
+int
+state_process_state_json (const struct cfs_record *r, const char *metadata, char **ret_json,
+                          struct cfs_error **err)
+{
+  static char *fds[] = { "seccompFd", NULL };
+  struct oci_state st = {
+    .oci_version = (char *)OCI_VERSION,
+    .id = r->id,
+    .status = (char *)"creating",
+    .bundle = r->bundle,
+    .pid = r->pid,
+    .has_pid = true,
+    .annotations_keys = r->annotations_keys,
+    .annotations = r->annotations,
+    .annotations_len = r->annotations_len,
+  };
+  struct cfs_process_state ps = { .oci_version = (char *)OCI_VERSION,
+                                  .fds = fds,
+                                  .fds_len = 1,
+                                  .pid = r->pid,
+                                  .has_pid = true,
+                                  .metadata = (char *)metadata,
+                                  .state = &st };
+
+  if (oci_encode (&cfs_process_state_type, &ps, false, ret_json, NULL) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode the seccomp listener message");
+  return 0;
+}
+
 static int
 cmp_str (const void *a, const void *b)
 {

@@ -62,6 +62,10 @@ const char *state_status (const struct cfs_record *r);
 int state_to_json (const struct cfs_record *r, const char *status, bool pretty, char **ret_json,
                    struct cfs_error **err);
 
+/* The seccomp listener's message (runtime-spec containerProcessState). */
+int state_process_state_json (const struct cfs_record *r, const char *metadata, char **ret_json,
+                              struct cfs_error **err);
+
 /* The ids of all containers under ROOTFD, sorted. */
 int state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **err);
 

@@ -22,6 +22,7 @@ enum sync_msg
   SYNC_HOOKS_DONE,   /* parent: done; payload: the state JSON for createContainer */
   SYNC_CHILD_READY,
   SYNC_CREATED,
+  SYNC_SECCOMP_STATE, /* parent: the seccomp listener's message, with notify */
   SYNC_ERROR,
   SYNC_MAX,
 };

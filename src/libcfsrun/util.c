@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -181,5 +183,28 @@ util_cloexec_from (int from)
       if (flags >= 0 && !(flags & FD_CLOEXEC))
         fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
     }
+  return 0;
+}
+
+int
+util_unix_connect (const char *path, int *ret_fd)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (strlen (path) >= sizeof addr.sun_path)
+    return -ENAMETOOLONG;
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      return -saved;
+    }
+  *ret_fd = fd;
   return 0;
 }

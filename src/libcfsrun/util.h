@@ -89,6 +89,9 @@ int util_rfc3339_now (char *buf, size_t size);
 
 bool util_str_has_prefix (const char *s, const char *prefix);
 
+/* A connected SOCK_STREAM unix socket to PATH (close-on-exec); -errno. */
+int util_unix_connect (const char *path, int *ret_fd);
+
 /* Make every inherited fd >= FROM close on exec. */
 int util_cloexec_from (int from);
 

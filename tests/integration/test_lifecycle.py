@@ -325,7 +325,7 @@ def test_features(env):
     eq(sorted(f["linux"]["namespaces"]), ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"], "ns")
     assert "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]["capabilities"]
     assert "SCMP_CMP_MASKED_EQ" in f["linux"]["seccomp"]["operators"]
-    assert "SCMP_ACT_NOTIFY" not in f["linux"]["seccomp"]["actions"], "not implemented, not claimed"
+    assert "SCMP_ACT_NOTIFY" in f["linux"]["seccomp"]["actions"], "notify is supported"
     assert f["linux"]["apparmor"]["enabled"] is False
 
 

@@ -202,3 +202,44 @@ def test_exec_cpu_affinity(env):
     r = env.cfs("exec", "-p", path, cid)
     eq(r.out.split(), ["Cpus_allowed_list:", "0"], "final affinity: %r" % r)
     env.cfs("delete", "-f", cid)
+
+
+def test_seccomp_notify_agent(env):
+    import subprocess
+    import time
+    agent = os.environ.get("SECCOMP_AGENT") or os.path.join(os.path.dirname(__file__), "..", "..", "contrib",
+                                                            "cfsrun-seccomp-agent")
+    if not os.path.exists(agent):
+        raise Skip("the contrib agent is not built")
+    sock = os.path.join(env.dir, "agent.sock")
+    out = open(os.path.join(env.dir, "agent.out"), "w+")
+    a = subprocess.Popen([agent, sock], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.01)
+        c = env.config(["sh", "-c", "mkdir /dev/shm/x; echo rc=$?; test -d /dev/shm/x && echo made || echo faked"])
+        c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": sock,
+                                 "listenerMetadata": "hello-agent",
+                                 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}
+        r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+        eq(r.out.split(), ["rc=0", "faked"], "the agent answered mkdir without running it: %r" % r)
+        a.wait(timeout=10)
+        out.seek(0)
+        log = out.read()
+        contains(log, "hello-agent", "the listener got listenerMetadata")
+        contains(log, '"fds":["seccompFd"]', "and the containerProcessState")
+        contains(log, "syscall mkdir", "and the notification")
+    finally:
+        if a.poll() is None:
+            a.kill()
+            a.wait()
+
+
+def test_seccomp_notify_needs_listener(env):
+    c = env.config(["true"])
+    c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW",
+                             "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}
+    r = env.cfs("create", "--bundle", env.bundle(c), env.new_id())
+    assert r.rc != 0 and "linux.seccomp.listenerPath" in r.err, r
