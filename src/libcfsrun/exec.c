@@ -412,18 +412,6 @@ forward_signals (pid_t pid)
     sigaction (sigs[i], &sa, NULL);
 }
 
-static int
-write_pid (const char *path, pid_t pid, struct cfs_error **err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", (int)pid);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-  if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0)
-    return cfs_fail (err, CFS_E_STATE_STORE, errno, path, "--pid-file: write");
-  return 0;
-}
-
 /* Wait for the child's verdict on exec: EOF means it exec'd. */
 static int
 wait_exec (int fd, pid_t pid, struct cfs_error **err)
@@ -505,7 +493,7 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
     goto out;
   if (proxy >= 0 && (r = terminal_receive (proxy, &master, err)) < 0)
     goto out;
-  if (o->pid_file && (r = write_pid (o->pid_file, pid, err)) < 0)
+  if (o->pid_file && (r = util_write_pid_file (o->pid_file, pid, err)) < 0)
     goto out;
   if (o->detach)
     *ret_status = 0;

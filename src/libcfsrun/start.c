@@ -730,25 +730,6 @@ parent_create_hooks (struct start_ctx *c, struct cfs_error **err)
 }
 
 static int
-write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
-{
-  char tmp[4096], buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", (int)pid);
-  _cleanup_close_ int fd = -1;
-
-  snprintf (tmp, sizeof tmp, "%s.tmp", path);
-  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0 || rename (tmp, path) < 0)
-    {
-      int saved = errno;
-
-      unlink (tmp);
-      return cfs_fail (err, CFS_E_STATE_STORE, saved, path, "--pid-file: write");
-    }
-  return 0;
-}
-
-static int
 parent_created (struct start_ctx *c, struct cfs_error **err)
 {
   int r;
@@ -764,7 +745,7 @@ parent_created (struct start_ctx *c, struct cfs_error **err)
     }
   if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
     return r;
-  if (c->o->pid_file && (r = write_pid_file (c->o->pid_file, c->pid, err)) < 0)
+  if (c->o->pid_file && (r = util_write_pid_file (c->o->pid_file, c->pid, err)) < 0)
     return r;
   if (c->rec.hooks && c->rec.hooks->start_container_len)
     {

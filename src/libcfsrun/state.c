@@ -228,11 +228,10 @@ state_status (const struct cfs_record *r)
                                                                                         : "running";
 }
 
-int
-state_to_json (const struct cfs_record *r, const char *status, bool pretty, char **ret_json,
-               struct cfs_error **err)
+static struct oci_state
+state_of (const struct cfs_record *r, const char *status)
 {
-  struct oci_state st = {
+  return (struct oci_state){
     .oci_version = (char *)OCI_VERSION,
     .id = r->id,
     .status = (char *)status,
@@ -243,6 +242,13 @@ state_to_json (const struct cfs_record *r, const char *status, bool pretty, char
     .annotations = r->annotations,
     .annotations_len = r->annotations_len,
   };
+}
+
+int
+state_to_json (const struct cfs_record *r, const char *status, bool pretty, char **ret_json,
+               struct cfs_error **err)
+{
+  struct oci_state st = state_of (r, status);
 
   if (oci_encode (&oci_state_type, &st, pretty, ret_json, NULL) < 0)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "encode state of container `%s`", r->id);
@@ -264,17 +270,7 @@ state_process_state_json (const struct cfs_record *r, const char *metadata, char
                           struct cfs_error **err)
 {
   static char *fds[] = { "seccompFd", NULL };
-  struct oci_state st = {
-    .oci_version = (char *)OCI_VERSION,
-    .id = r->id,
-    .status = (char *)"creating",
-    .bundle = r->bundle,
-    .pid = r->pid,
-    .has_pid = true,
-    .annotations_keys = r->annotations_keys,
-    .annotations = r->annotations,
-    .annotations_len = r->annotations_len,
-  };
+  struct oci_state st = state_of (r, "creating");
   struct cfs_process_state ps = { .oci_version = (char *)OCI_VERSION,
                                   .fds = fds,
                                   .fds_len = 1,

@@ -208,3 +208,22 @@ util_unix_connect (const char *path, int *ret_fd)
   *ret_fd = fd;
   return 0;
 }
+
+int
+util_write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
+{
+  char tmp[4096], buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", (int)pid);
+  _cleanup_close_ int fd = -1;
+
+  snprintf (tmp, sizeof tmp, "%s.tmp", path);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0 || rename (tmp, path) < 0)
+    {
+      int saved = errno;
+
+      unlink (tmp);
+      return cfs_fail (err, CFS_E_STATE_STORE, saved, path, "--pid-file: write");
+    }
+  return 0;
+}

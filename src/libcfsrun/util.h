@@ -81,6 +81,9 @@ int util_write_file_atomic_at (int dirfd, const char *name, const char *data, si
 /* Write a small value to a file that exists (procfs, sysfs, cgroupfs). */
 int util_write_file_at (int dirfd, const char *path, const char *data, size_t len, struct cfs_error **err);
 
+/* --pid-file: the pid, written atomically (tmp file and rename). */
+int util_write_pid_file (const char *path, pid_t pid, struct cfs_error **err);
+
 /* Monotonic time in nanoseconds. */
 uint64_t util_now_ns (void);
 

@@ -104,7 +104,8 @@ def test_podman_security_options(env, p):
 @with_podman
 def test_podman_kill(env, p):
     eq(p.run("run", "-d", "--name", "pk", "--network=none", IMG, "sleep", "300").returncode, 0, "run -d")
-    eq(p.run("kill", "pk").returncode, 0, "kill")
+    r = p.run("kill", "pk")
+    eq(r.returncode, 0, "kill: %s" % r.stderr)
     r = p.run("wait", "pk")
     eq(r.stdout.strip(), "137", "killed by SIGKILL: %s" % r.stderr)
     p.run("rm", "pk")
