@@ -345,3 +345,11 @@ def test_listen_fds(env):
     finally:
         os.close(3)
     eq(p.stdout, "1 1\nactivated\n", "socket activation is passed on: %s" % p.stderr)
+
+
+def test_bash_completion(env):
+    comp = os.path.join(os.path.dirname(__file__), "..", "..", "contrib", "cfsrun.bash-completion")
+    script = 'source %s; COMP_WORDS=(cfsrun de); COMP_CWORD=1; _cfsrun; echo "${COMPREPLY[@]}"; ' \
+             'COMP_WORDS=(cfsrun delete --f); COMP_CWORD=2; _cfsrun; echo "${COMPREPLY[@]}"' % comp
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    eq(r.stdout.split("\n")[:2], ["delete", "--force"], "completion: %r" % r.stderr)
