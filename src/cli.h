@@ -30,6 +30,7 @@ int cmd_resume (int argc, char **argv, const struct cfsrun_global *g, struct cfs
 int cmd_ps (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_update (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_events (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
+int cmd_check (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 int cmd_spec (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err);
 
 /* A usage error naming the command, e.g. "create: missing container id". */

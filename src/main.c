@@ -26,6 +26,7 @@ static const struct cli_command commands[] = {
   { "events", cmd_events, "print statistics of a container" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this build supports" },
+  { "check", cmd_check, "inspect this host: what works, and the fix for what does not" },
 };
 
 static void

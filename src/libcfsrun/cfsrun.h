@@ -124,6 +124,10 @@ int cfsrun_container_update (const struct cfsrun_global *g, const char *id, cons
 int cfsrun_container_stats (const struct cfsrun_global *g, const char *id, char **ret_json,
                             struct cfs_error **err);
 
+/* `check`: what works on this host and the fix for what does not (text,
+   or JSON with name, ok, detail, fix per item).  */
+int cfsrun_check (bool json, char **ret_text, struct cfs_error **err);
+
 /* The runtime-spec features JSON of this build. */
 int cfsrun_features (char **ret_json, struct cfs_error **err);
 

@@ -353,3 +353,25 @@ def test_bash_completion(env):
              'COMP_WORDS=(cfsrun delete --f); COMP_CWORD=2; _cfsrun; echo "${COMPREPLY[@]}"' % comp
     r = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
     eq(r.stdout.split("\n")[:2], ["delete", "--force"], "completion: %r" % r.stderr)
+
+
+def test_check(env):
+    r = env.cfs("check", "--format", "json")
+    eq(r.rc, 0, "check: %r" % r)
+    items = {i["name"]: i for i in json.loads(r.out)["items"]}
+    mounts = [l.split() for l in open("/proc/self/mountinfo")]
+    fstype = {m[4]: m[m.index("-") + 1] for m in mounts}
+    want = "v2" if fstype.get("/sys/fs/cgroup") == "cgroup2" else \
+        "hybrid" if fstype.get("/sys/fs/cgroup/unified") == "cgroup2" else "v1"
+    assert items["cgroup layout"]["detail"].startswith(want), (want, items["cgroup layout"])
+    for m in mounts:
+        if m[m.index("-") + 1] == "cgroup" and m[4].startswith("/sys/fs/cgroup/"):
+            contains(items["cgroup layout"]["detail"], os.path.basename(m[4]) + "=[", "hierarchy listed")
+    eq(items["pidfd"]["ok"], True, "pidfd")
+    eq(items["openat2"]["ok"], True, "openat2")
+    eq(items["time namespace"]["ok"], os.path.exists("/proc/self/ns/time"), "time namespace")
+    eq(items["cgroup.kill"]["ok"], want == "v2", "cgroup.kill only on v2")
+    for name, i in items.items():
+        assert i["ok"] or i.get("fix"), "%s is not ok and has no fix" % name
+    r = env.cfs("check")
+    contains(r.out, "cgroup layout", "text report")
