@@ -253,10 +253,14 @@ static const struct
   { "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
 };
 
-/* The namespaces of the container's init that are not ours. */
+/* The namespaces of the container's init that are not ours.  Where its
+   /proc/PID/ns cannot be read (an unprivileged caller, while the init is
+   still not dumpable), the config says which it has.  */
 static int
-container_namespaces (pid_t pid)
+container_namespaces (pid_t pid, const struct ns_plan *plan)
 {
+  static const enum ns_type types[]
+      = { NS_USER, NS_MOUNT, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_PID, NS_TIME };
   int flags = 0;
   size_t i;
 
@@ -267,7 +271,12 @@ container_namespaces (pid_t pid)
 
       snprintf (path, sizeof path, "/proc/%d/ns/%s", (int)pid, ns_files[i].name);
       snprintf (self, sizeof self, "/proc/self/ns/%s", ns_files[i].name);
-      if (stat (path, &a) == 0 && stat (self, &b) == 0 && a.st_ino != b.st_ino)
+      if (stat (path, &a) == 0 && stat (self, &b) == 0)
+        {
+          if (a.st_ino != b.st_ino)
+            flags |= ns_files[i].flag;
+        }
+      else if (plan->wanted[types[i]])
         flags |= ns_files[i].flag;
     }
   return flags;
@@ -280,13 +289,20 @@ open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
   if (x->pidfd < 0 || !proc_pid_is_running (x->rec->pid, x->rec->pid_start_time))
     return cfs_fail (err, CFS_E_CONTAINER_STATE, errno, NULL, "cannot exec in container `%s`: it is stopped",
                      id);
-  x->ns_flags = container_namespaces (x->rec->pid);
+  x->ns_flags = container_namespaces (x->rec->pid, &x->cfg.ns);
   /* Not root: only the container's user namespace gives the right to enter
      its pid namespace, so we enter both (we keep no host privilege to lose). */
   if (geteuid () != 0 && (x->ns_flags & CLONE_NEWUSER))
     {
       if (setns (x->pidfd, CLONE_NEWUSER | (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME))) < 0)
-        return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "enter the user namespace of container `%s`", id);
+        return errno == EPERM && strcmp (state_status (x->rec), "created") == 0
+                   ? cfs_fail (
+                       err, CFS_E_CONTAINER_STATE, EPERM, NULL,
+                       "cannot exec in container `%s` as an unprivileged user before it is started: its "
+                       "process is not dumpable until then (start it first)",
+                       id)
+                   : cfs_fail (err, CFS_E_NAMESPACE, errno, NULL,
+                               "enter the user namespace of container `%s`", id);
       x->ns_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
       x->user_joined = true;
       return 0;

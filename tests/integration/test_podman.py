@@ -124,7 +124,7 @@ def test_podman_tty(env, p):
         raise Skip("no script(1)")
     cmd = " ".join(["podman", "--root", os.path.join(p.dir, "storage"), "--runroot", os.path.join(p.dir, "run"),
                     "--runtime", CFSRUN, "--cgroup-manager=cgroupfs", "--events-backend=file", "run", "--rm", "-it",
-                    "--network=none", IMG, "sh", "-c", "'tty; exit 3'"])
+                    "--network=none", IMG, "sh", "-c", "'sleep 1; tty; exit 3'"])
     r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, CONTAINERS_CONF=p.conf), stdin=subprocess.DEVNULL)
     contains(r.stdout, "/dev/pts/0", "podman run -it gets a terminal")

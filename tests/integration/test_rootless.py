@@ -158,3 +158,42 @@ def test_rootless_subuid_ranges(env, rl):
     eq(r.returncode, 0, "run: %s" % r.stderr)
     lines = [l.split() for l in r.stdout.splitlines()]
     eq(lines, [["0", str(rl.uid), "1"], ["1", str(su), "1000"]], "both ranges mapped")
+
+
+@rootless_test
+def test_rootless_gains_nothing(env, rl):
+    """A root-owned host file bound in stays unwritable, a setuid-root binary
+    gives no host privilege, the runtime binary and caller fds stay out of
+    reach."""
+    secret = os.path.join(env.dir, "root-owned")
+    open(secret, "w").write("host\n")
+    os.chmod(secret, 0o644)
+    suid = os.path.join(rl.home, "rootfs", "bin", "busybox-suid")
+    shutil.copy2(os.path.join(rl.home, "rootfs", "bin", "busybox"), suid)
+    os.chown(suid, 0, 0)
+    os.chmod(suid, 0o4755)
+    open(os.path.join(rl.home, "rootfs", "secret"), "w").close()  # the mount point
+
+    def bind(c):
+        c["mounts"].append({"destination": "/secret", "type": "bind", "source": secret, "options": ["bind"]})
+    b = rl.bundle(["sh", "-c", "echo x >> /secret 2>/dev/null && echo WROTE || echo refused; "
+                               "[ \"$(/bin/busybox-suid id -u)\" = \"$(id -u)\" ] && echo same-uid || echo ELEVATED; "
+                               "ls /proc/self/fd | wc -l"], bind)
+    r = rl.cfs("run", "--bundle", b, "g1")
+    lines = r.stdout.split()
+    assert len(lines) == 3, "run: %r %r" % (r.stdout, r.stderr)
+    eq(lines[0], "refused", "the root-owned file is not writable: %s" % r.stderr)
+    eq(open(secret).read(), "host\n", "the host file is unchanged")
+    assert int(lines[2]) <= 4, "no fd of the caller leaks in: %r" % lines
+    # Owned by host root, which is not mapped here: the kernel ignores its
+    # setuid bit, so it runs as the caller's own (container root) id.
+    eq(lines[1], "same-uid", "setuid root gives no privilege")
+    eq(rl.cfs("create", "--bundle", rl.bundle(["sleep", "30"]), "g2").returncode, 0, "create")
+    # While the init still runs cfsrun (before start) nothing of the user's
+    # may enter it at all: the runtime binary is out of reach.
+    r = rl.cfs("exec", "g2", "cat", "/proc/1/exe")
+    assert r.returncode != 0 and "before it is started" in r.stderr, r
+    eq(rl.cfs("start", "g2").returncode, 0, "start")
+    r = rl.cfs("exec", "g2", "sh", "-c", "readlink /proc/1/exe")
+    eq(r.stdout.strip(), "/bin/busybox", "after start, pid 1 is the user's program: %s" % r.stderr)
+    rl.cfs("delete", "-f", "g2")
