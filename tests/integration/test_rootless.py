@@ -80,6 +80,9 @@ class Rootless:
     def done(self):
         state = os.path.join(self.run_dir, "cfsrun")
         left = os.listdir(state) if os.path.isdir(state) else []
+        # A test that failed half-way may leave containers: remove them.
+        for cid in left:
+            self.cfs("delete", "--force", cid)
         for f in ("/etc/subuid", "/etc/subgid"):
             lines = [l for l in open(f).read().splitlines(True) if not l.startswith(USER + ":")]
             open(f, "w").write("".join(lines))
