@@ -40,6 +40,11 @@ int cli_usage (struct cfs_error **err, const char *cmd, const char *fmt, ...)
 /* Print the help text when -h/--help is given; true if it was. */
 bool cli_help_requested (int argc, char **argv, const char *help);
 
+/* A command that takes only a container id: 1 when help was printed, 0 with
+ *RET_ID set, or a usage error.  */
+int cli_only_id (int argc, char **argv, const char *cmd, const char *help, const char **ret_id,
+                 struct cfs_error **err);
+
 /* The one positional container id, after options. */
 int cli_take_id (int argc, char **argv, const char *cmd, const char **ret_id, struct cfs_error **err);
 

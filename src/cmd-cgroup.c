@@ -6,28 +6,13 @@
 
 #include "cli.h"
 
-static int
-id_only (int argc, char **argv, const char *cmd, const char *help, const char **id, struct cfs_error **err)
-{
-  if (cli_help_requested (argc, argv, help))
-    return 1;
-  if (argc > 1 && argv[1][0] == '-')
-    return cli_usage (err, cmd, "unknown option `%s`", argv[1]);
-  optind = 1;
-  if (cli_take_id (argc, argv, cmd, id, err) < 0)
-    return -1;
-  if (optind < argc)
-    return cli_usage (err, cmd, "unexpected argument `%s`", argv[optind]);
-  return 0;
-}
-
 int
 cmd_pause (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
   static const char help[] = "Usage: cfsrun pause CONTAINER-ID\n\nFreeze every process of the container (its "
                              "cgroup's freezer); `state` then says paused.\n";
   const char *id;
-  int r = id_only (argc, argv, "pause", help, &id, err);
+  int r = cli_only_id (argc, argv, "pause", help, &id, err);
 
   return r != 0 ? (r < 0 ? r : 0) : cfsrun_container_pause (g, id, err);
 }
@@ -37,7 +22,7 @@ cmd_resume (int argc, char **argv, const struct cfsrun_global *g, struct cfs_err
 {
   static const char help[] = "Usage: cfsrun resume CONTAINER-ID\n\nThaw a paused container.\n";
   const char *id;
-  int r = id_only (argc, argv, "resume", help, &id, err);
+  int r = cli_only_id (argc, argv, "resume", help, &id, err);
 
   return r != 0 ? (r < 0 ? r : 0) : cfsrun_container_resume (g, id, err);
 }

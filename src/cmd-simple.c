@@ -6,31 +6,13 @@
 
 #include "cli.h"
 
-static int
-only_id (int argc, char **argv, const char *cmd, const char *help, const char **ret_id,
-         struct cfs_error **err)
-{
-  if (cli_help_requested (argc, argv, help))
-    return 1;
-  optind = 1;
-  if (argc > 1 && argv[1][0] == '-' && strcmp (argv[1], "--") != 0)
-    return cli_usage (err, cmd, "unknown option `%s`", argv[1]);
-  if (argc > 1 && strcmp (argv[1], "--") == 0)
-    optind = 2;
-  if (cli_take_id (argc, argv, cmd, ret_id, err) < 0)
-    return -1;
-  if (optind < argc)
-    return cli_usage (err, cmd, "unexpected argument `%s`", argv[optind]);
-  return 0;
-}
-
 int
 cmd_start (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
   static const char help[]
       = "Usage: cfsrun start CONTAINER-ID\n\nRun the user program of a created container.\n";
   const char *id;
-  int r = only_id (argc, argv, "start", help, &id, err);
+  int r = cli_only_id (argc, argv, "start", help, &id, err);
 
   if (r != 0)
     return r < 0 ? r : 0;
@@ -46,7 +28,7 @@ cmd_state (int argc, char **argv, const struct cfsrun_global *g, struct cfs_erro
         "ociVersion, id, status (creating, created, running, stopped), pid, bundle, annotations.\n";
   char *json = NULL;
   const char *id;
-  int r = only_id (argc, argv, "state", help, &id, err);
+  int r = cli_only_id (argc, argv, "state", help, &id, err);
 
   if (r != 0)
     return r < 0 ? r : 0;

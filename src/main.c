@@ -96,6 +96,24 @@ cli_take_id (int argc, char **argv, const char *cmd, const char **ret_id, struct
   return 0;
 }
 
+int
+cli_only_id (int argc, char **argv, const char *cmd, const char *help, const char **ret_id,
+             struct cfs_error **err)
+{
+  if (cli_help_requested (argc, argv, help))
+    return 1;
+  optind = 1;
+  if (argc > 1 && argv[1][0] == '-' && strcmp (argv[1], "--") != 0)
+    return cli_usage (err, cmd, "unknown option `%s`", argv[1]);
+  if (argc > 1 && strcmp (argv[1], "--") == 0)
+    optind = 2;
+  if (cli_take_id (argc, argv, cmd, ret_id, err) < 0)
+    return -1;
+  if (optind < argc)
+    return cli_usage (err, cmd, "unexpected argument `%s`", argv[optind]);
+  return 0;
+}
+
 static const char *
 default_root (struct cfs_error **err, char *buf, size_t size)
 {

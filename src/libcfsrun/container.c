@@ -296,31 +296,6 @@ status_of_child (int st)
   return WIFEXITED (st) ? WEXITSTATUS (st) : WIFSIGNALED (st) ? 128 + WTERMSIG (st) : 255;
 }
 
-/* `run` in the foreground forwards the signals a user or supervisor sends to
-   the container's init, as runc does.  */
-static volatile sig_atomic_t forward_pid;
-
-static void
-forward_signal (int sig)
-{
-  if (forward_pid > 0)
-    kill (forward_pid, sig);
-}
-
-static void
-install_forwarding (pid_t pid)
-{
-  static const int sigs[]
-      = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
-  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
-  size_t i;
-
-  forward_pid = pid;
-  sigemptyset (&sa.sa_mask);
-  for (i = 0; i < ARRAY_SIZE (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
-}
-
 /* run in the foreground with process.terminal and no --console-socket:
    the pty master comes back to us over a socketpair, and we proxy it. */
 static int
@@ -353,7 +328,7 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
   if (r < 0)
     return r;
   if (!detach)
-    install_forwarding (pid);
+    signals_forward_to (pid);
   r = cfsrun_container_start (g, o->id, err);
   if (r < 0 || detach)
     {

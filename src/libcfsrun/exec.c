@@ -28,6 +28,7 @@
 #include "cfsrun.h"
 #include "proc.h"
 #include "process.h"
+#include "signals.h"
 #include "state.h"
 #include "lsm.h"
 #include "scheduling.h"
@@ -406,28 +407,6 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
   _exit (127);
 }
 
-static volatile sig_atomic_t exec_pid;
-
-static void
-forward (int sig)
-{
-  if (exec_pid > 0)
-    kill (exec_pid, sig);
-}
-
-static void
-forward_signals (pid_t pid)
-{
-  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
-  struct sigaction sa = { .sa_handler = forward, .sa_flags = SA_RESTART };
-  size_t i;
-
-  exec_pid = pid;
-  sigemptyset (&sa.sa_mask);
-  for (i = 0; i < ARRAY_SIZE (sigs); i++)
-    sigaction (sigs[i], &sa, NULL);
-}
-
 /* Wait for the child's verdict on exec: EOF means it exec'd. */
 static int
 wait_exec (int fd, pid_t pid, struct cfs_error **err)
@@ -503,7 +482,7 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
   closep (&x.console_fd);
   x.console_fd = -1;
   if (!o->detach)
-    forward_signals (pid);
+    signals_forward_to (pid);
   r = wait_exec (sp[0], pid, err);
   if (r < 0)
     goto out;

@@ -287,23 +287,14 @@ int
 seccomp_plan_send_listener (struct seccomp_plan *p, int sock, const char *process_state,
                             struct cfs_error **err)
 {
-  char buf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *)process_state, .iov_len = strlen (process_state) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  struct cmsghdr *c;
+  int r;
 
   if (p == NULL || !p->notify)
     return 0;
-  memset (buf, 0, sizeof buf);
-  c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &p->notify_fd, sizeof (int));
-  while (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return cfs_fail (err, CFS_E_PROCESS, errno, "linux.seccomp.listenerPath",
-                       "linux.seccomp: send the notification fd to the listener at");
+  r = util_send_fd (sock, p->notify_fd, process_state, strlen (process_state));
+  if (r < 0)
+    return cfs_fail (err, CFS_E_PROCESS, -r, "linux.seccomp.listenerPath",
+                     "linux.seccomp: send the notification fd to the listener at");
   close (p->notify_fd);
   p->notify_fd = -1;
   return 0;

@@ -95,3 +95,26 @@ signals_parse (const char *text, int *ret_signal, struct cfs_error **err)
     }
   return cfs_fail (err, CFS_E_SIGNAL_INVALID, 0, NULL, "unknown signal `%s`", text);
 }
+
+static volatile sig_atomic_t forward_pid;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_pid > 0)
+    kill (forward_pid, sig);
+}
+
+void
+signals_forward_to (int pid)
+{
+  static const int sigs[]
+      = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGTSTP };
+  struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+  size_t i;
+
+  forward_pid = pid;
+  sigemptyset (&sa.sa_mask);
+  for (i = 0; i < ARRAY_SIZE (sigs); i++)
+    sigaction (sigs[i], &sa, NULL);
+}

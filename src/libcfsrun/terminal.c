@@ -41,26 +41,6 @@ terminal_connect (const char *path, int *ret_fd, struct cfs_error **err)
   return 0;
 }
 
-static int
-send_fd (int sockfd, int fd, const char *name)
-{
-  char buf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) + 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  struct cmsghdr *c;
-
-  memset (buf, 0, sizeof buf);
-  c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof fd);
-  while (sendmsg (sockfd, &msg, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return -errno;
-  return 0;
-}
-
 int
 terminal_receive (int sockfd, int *ret_master, struct cfs_error **err)
 {
@@ -122,7 +102,7 @@ terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struc
     }
   if (dev_console && (r = bind_console (name, err)) < 0)
     return r;
-  r = send_fd (sockfd, master, name);
+  r = util_send_fd (sockfd, master, name, strlen (name) + 1);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "--console-socket: send the terminal");
   if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)

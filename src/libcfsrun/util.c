@@ -227,3 +227,23 @@ util_write_pid_file (const char *path, pid_t pid, struct cfs_error **err)
     }
   return 0;
 }
+
+int
+util_send_fd (int sock, int fd, const void *data, size_t len)
+{
+  char buf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
+  struct cmsghdr *c;
+
+  memset (buf, 0, sizeof buf);
+  c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof fd);
+  while (sendmsg (sock, &msg, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -errno;
+  return 0;
+}

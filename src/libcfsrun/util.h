@@ -95,6 +95,9 @@ bool util_str_has_prefix (const char *s, const char *prefix);
 /* A connected SOCK_STREAM unix socket to PATH (close-on-exec); -errno. */
 int util_unix_connect (const char *path, int *ret_fd);
 
+/* Send FD with SCM_RIGHTS on unix socket SOCK, with LEN bytes of DATA. */
+int util_send_fd (int sock, int fd, const void *data, size_t len);
+
 /* Make every inherited fd >= FROM close on exec. */
 int util_cloexec_from (int from);
 

@@ -58,24 +58,22 @@ def test_executable_not_in_path(env):
     assert_clean_failure(env, r, "`nosuchcmd` not found in $PATH")
 
 
+def run_script(env, text):
+    """`cfsrun run` of an executable /script.sh holding TEXT."""
+    b = env.bundle(env.config(["/script.sh"]), own_rootfs=True)
+    path = os.path.join(b, "rootfs", "script.sh")
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o755)
+    return env.cfs("run", "--bundle", b, env.new_id())
+
+
 def test_crlf_shebang(env):
-    c = env.config(["/script.sh"])
-    b = env.bundle(c, own_rootfs=True)
-    with open(os.path.join(b, "rootfs", "script.sh"), "w") as f:
-        f.write("#!/bin/sh\r\necho hi\r\n")
-    os.chmod(os.path.join(b, "rootfs", "script.sh"), 0o755)
-    r = env.cfs("run", "--bundle", b, env.new_id())
-    assert_clean_failure(env, r, "carriage return")
+    assert_clean_failure(env, run_script(env, "#!/bin/sh\r\necho hi\r\n"), "carriage return")
 
 
 def test_missing_interpreter(env):
-    c = env.config(["/script.sh"])
-    b = env.bundle(c, own_rootfs=True)
-    with open(os.path.join(b, "rootfs", "script.sh"), "w") as f:
-        f.write("#!/usr/bin/python9\nprint(1)\n")
-    os.chmod(os.path.join(b, "rootfs", "script.sh"), 0o755)
-    r = env.cfs("run", "--bundle", b, env.new_id())
-    assert_clean_failure(env, r, "/usr/bin/python9", "missing")
+    assert_clean_failure(env, run_script(env, "#!/usr/bin/python9\nprint(1)\n"), "/usr/bin/python9", "missing")
 
 
 def test_not_executable(env):

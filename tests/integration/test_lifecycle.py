@@ -277,20 +277,25 @@ def test_concurrent_deletes(env):
     eq(os.listdir(env.root), [], "state root")
 
 
-def test_preserve_fds(env):
-    c = env.config(["sh", "-c", "ls /proc/self/fd; cat <&3"])
-    b = env.bundle(c)
+def run_with_fd3(env, args, data, extra_env=None, flags=()):
+    """`cfsrun run` of ARGS with a pipe holding DATA open as fd 3."""
+    b = env.bundle(env.config(args))
     r_fd, w_fd = os.pipe()
-    os.write(w_fd, b"through fd 3\n")
+    os.write(w_fd, data)
     os.close(w_fd)
     if r_fd != 3:
         os.dup2(r_fd, 3)
         os.close(r_fd)
     try:
-        p = subprocess.run([CFSRUN, "--root", env.root, "run", "--preserve-fds", "1", "--bundle", b, env.new_id()],
-                           capture_output=True, text=True, pass_fds=(3,), timeout=30, stdin=subprocess.DEVNULL)
+        return subprocess.run([CFSRUN, "--root", env.root, "run"] + list(flags) + ["--bundle", b, env.new_id()],
+                              capture_output=True, text=True, pass_fds=(3,), timeout=30, stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, **(extra_env or {})))
     finally:
         os.close(3)
+
+
+def test_preserve_fds(env):
+    p = run_with_fd3(env, ["sh", "-c", "ls /proc/self/fd; cat <&3"], b"through fd 3\n", flags=("--preserve-fds", "1"))
     eq(p.returncode, 0, "run: %s" % p.stderr)
     contains(p.stdout, "through fd 3", "fd 3 reaches the container")
 
@@ -330,20 +335,8 @@ def test_features(env):
 
 
 def test_listen_fds(env):
-    c = env.config(["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"])
-    b = env.bundle(c)
-    r_fd, w_fd = os.pipe()
-    os.write(w_fd, b"activated\n")
-    os.close(w_fd)
-    if r_fd != 3:
-        os.dup2(r_fd, 3)
-        os.close(r_fd)
-    try:
-        p = subprocess.run([CFSRUN, "--root", env.root, "run", "--bundle", b, env.new_id()], capture_output=True,
-                           text=True, pass_fds=(3,), timeout=30, stdin=subprocess.DEVNULL,
-                           env=dict(os.environ, LISTEN_FDS="1", LISTEN_PID=str(os.getpid())))
-    finally:
-        os.close(3)
+    p = run_with_fd3(env, ["sh", "-c", "echo $LISTEN_FDS $LISTEN_PID; cat <&3"], b"activated\n",
+                     extra_env={"LISTEN_FDS": "1", "LISTEN_PID": str(os.getpid())})
     eq(p.stdout, "1 1\nactivated\n", "socket activation is passed on: %s" % p.stderr)
 
 
