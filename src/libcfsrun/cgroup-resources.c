@@ -489,3 +489,15 @@ cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size
     }
   return 0;
 }
+
+int
+cgroup_resources_check (const struct cgroup_layout *l, const struct oci_resources *r,
+                        const struct oci_device *devs, size_t n_devs, struct cfs_error **err)
+{
+  struct cg_write *w = NULL;
+  size_t n = 0;
+  int ret = cgroup_resources_plan (l, r, devs, n_devs, &w, &n, err);
+
+  free (w);
+  return ret;
+}

@@ -25,6 +25,10 @@ int cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, 
                             const struct oci_resources *r, const struct oci_device *devs, size_t n_devs,
                             struct cfs_error **err);
 
+/* Only validate R against layout L, as apply would. */
+int cgroup_resources_check (const struct cgroup_layout *l, const struct oci_resources *r,
+                            const struct oci_device *devs, size_t n_devs, struct cfs_error **err);
+
 /* The conversions. */
 uint64_t cgroup_shares_to_weight (uint64_t shares);
 uint64_t cgroup_blkio_to_io_weight (uint64_t weight);

@@ -1,5 +1,6 @@
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -297,18 +298,35 @@ inherit_cpuset (const char *dir)
     }
 }
 
+/* A parent missing from the plan is a systemd slice in a hierarchy
+   systemd does not manage: made too, but not recorded as ours.  */
+static int
+make_dir (const char *dir, int depth)
+{
+  if (mkdir (dir, 0755) < 0 && errno == ENOENT && depth < 32)
+    {
+      char parent[4096];
+
+      snprintf (parent, sizeof parent, "%s", dir);
+      *strrchr (parent, '/') = '\0';
+      if (make_dir (parent, depth + 1) < 0 || (mkdir (dir, 0755) < 0 && errno != EEXIST))
+        return -1;
+    }
+  else if (errno != EEXIST && access (dir, F_OK) < 0)
+    return -1;
+  if (strstr (dir, "/cpuset/") || strstr (dir, ",cpuset/"))
+    inherit_cpuset (dir);
+  return 0;
+}
+
 int
 cgroup_create (char *const *dirs, size_t n, struct cfs_error **err)
 {
   size_t i;
 
   for (i = 0; i < n; i++)
-    {
-      if (mkdir (dirs[i], 0755) < 0 && errno != EEXIST)
-        return cfs_fail (err, CFS_E_CGROUP, errno, dirs[i], "create cgroup");
-      if (strstr (dirs[i], "/cpuset/") || strstr (dirs[i], ",cpuset/"))
-        inherit_cpuset (dirs[i]);
-    }
+    if (make_dir (dirs[i], 0) < 0)
+      return cfs_fail (err, CFS_E_CGROUP, errno, dirs[i], "create cgroup");
   return 0;
 }
 
@@ -461,6 +479,65 @@ has_procs (const char *dir)
 
   snprintf (path, sizeof path, "%s/cgroup.procs", dir);
   return util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) == 0 && text[0] != '\0';
+}
+
+void
+cgroup_plan_drop_suffix (char **dirs, size_t *n, const char *suffix)
+{
+  size_t i, j = 0, ls = strlen (suffix);
+
+  for (i = 0; i < *n; i++)
+    {
+      size_t l = strlen (dirs[i]);
+
+      if (l >= ls && strcmp (dirs[i] + l - ls, suffix) == 0)
+        free (dirs[i]);
+      else
+        dirs[j++] = dirs[i];
+    }
+  *n = j;
+  if (dirs)
+    dirs[j] = NULL;
+}
+
+/* Depth first; only directories (a cgroup's files cannot be removed). */
+static void
+remove_children (int dirfd, int depth)
+{
+  DIR *d = fdopendir (dirfd);
+  struct dirent *e;
+
+  if (d == NULL)
+    {
+      close (dirfd);
+      return;
+    }
+  while ((e = readdir (d)))
+    {
+      int fd;
+
+      if (e->d_type != DT_DIR || strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0 || depth > 64)
+        continue;
+      fd = openat (dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0)
+        remove_children (fd, depth + 1);
+      unlinkat (dirfd, e->d_name, AT_REMOVEDIR);
+    }
+  closedir (d);
+}
+
+void
+cgroup_remove_subtrees (char *const *leaves, size_t n)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      int fd = open (leaves[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+      if (fd >= 0)
+        remove_children (fd, 0);
+    }
 }
 
 int

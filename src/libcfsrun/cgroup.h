@@ -78,6 +78,13 @@ int cgroup_freeze (const struct cgroup_layout *l, char *const *leaves, size_t n,
                    struct cfs_error **err);
 bool cgroup_frozen (char *const *leaves, size_t n);
 
+/* Drop from planned DIRS those whose name ends in SUFFIX. */
+void cgroup_plan_drop_suffix (char **dirs, size_t *n, const char *suffix);
+
+/* Remove what the container made below its LEAVES (a systemd inside,
+   exec --cgroup): its subtree is its own.  Best effort.  */
+void cgroup_remove_subtrees (char *const *leaves, size_t n);
+
 /* Remove DIRS deepest first, ignoring those already gone. */
 int cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup-resources.h"
+#include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "container.h"
 #include "util.h"
@@ -358,6 +359,9 @@ cfsrun_container_update (const struct cfsrun_global *g, const char *id, const st
       only.devices = NULL;
       only.devices_len = 0;
       r = cgroup_layout_read (&l, err);
+      /* systemd first, which rewrites its files; then ours, over them. */
+      if (r == 0 && c.rec->systemd_unit)
+        r = cgroup_systemd_set (c.rec->systemd_unit, &l, &only, err);
       if (r == 0)
         r = cgroup_resources_apply (&l, c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, &only, NULL, 0, err);
     }

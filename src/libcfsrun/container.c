@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "cgroup-systemd.h"
 #include "cgroup.h"
+#include "log.h"
 #include "hooks.h"
 #include "proc.h"
 #include "rootfs.h"
@@ -246,6 +248,35 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
                    id, rec->pid, KILL_WAIT_MS / 1000);
 }
 
+/* The systemd scope first (systemd then removes its cgroups), then what
+   the container made below its cgroups, then the directories we made.  */
+static int
+remove_cgroups (const struct cfs_record *rec, bool force, struct cfs_error **err)
+{
+  if (rec->systemd_unit)
+    {
+      struct cfs_error *e = NULL;
+
+      if (cgroup_systemd_stop (rec->systemd_unit, &e) < 0)
+        {
+          if (!force)
+            {
+              int r = -(e->errnum ? e->errnum : EIO);
+
+              if (err && *err == NULL)
+                *err = e;
+              else
+                cfs_error_free (e);
+              return r;
+            }
+          cfs_log_warning ("%s (removing its cgroups directly)", e->msg);
+          cfs_error_free (e);
+        }
+    }
+  cgroup_remove_subtrees (rec->cgroup_leaves, rec->cgroup_leaves_len);
+  return cgroup_remove (rec->cgroup_dirs, rec->cgroup_dirs_len, err);
+}
+
 int
 cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool force, struct cfs_error **err)
 {
@@ -280,7 +311,7 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
   /* Processes exec'd into the container may outlive its init. */
   if (c.rec->cgroup_leaves_len)
     cgroup_signal_all (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, SIGKILL);
-  if ((r = cgroup_remove (c.rec->cgroup_dirs, c.rec->cgroup_dirs_len, err)) < 0)
+  if ((r = remove_cgroups (c.rec, force, err)) < 0)
     return r;
   if (c.rec->has_host_mount_id)
     rootfs_detach_host_mounts (c.rec->rootfs, c.rec->host_mount_id);

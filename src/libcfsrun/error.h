@@ -45,6 +45,7 @@
   X (CFS_E_EXEC, "EXEC")                                                                                     \
   X (CFS_E_CGROUP, "CGROUP")                                                                                 \
   X (CFS_E_CGROUP_NOT_DELEGATED, "CGROUP_NOT_DELEGATED")                                                     \
+  X (CFS_E_SYSTEMD, "SYSTEMD")                                                                               \
   X (CFS_E_HOOK_FAILED, "HOOK_FAILED")                                                                       \
   X (CFS_E_HOOK_TIMEOUT, "HOOK_TIMEOUT")                                                                     \
   X (CFS_E_SYNC, "SYNC")                                                                                     \

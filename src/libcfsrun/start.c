@@ -56,6 +56,7 @@
 
 #include "bundle.h"
 #include "cgroup-resources.h"
+#include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "devices.h"
 #include "hooks.h"
@@ -105,6 +106,9 @@ struct start_ctx
   int console_fd;               /* where the pty master goes, when process.terminal */
   int listener_fd;              /* linux.seccomp.listenerPath, connected */
   char *process_state;          /* child: the seccomp listener's message */
+  struct cgroup_layout cg;      /* the host's, read at the cgroup phase */
+  struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
+  struct systemd_scope scope;
 };
 
 static int
@@ -627,11 +631,50 @@ parent_idmaps (struct start_ctx *c, struct cfs_error **err)
 static int
 parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
 {
-  int r = cgroup_enter (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->pid, err);
+  const struct oci_linux *lx = c->cfg.spec->linux;
+  int r = 0;
 
+  /* systemd makes the scope around the process; then the limits are
+     written as for cgroupfs, over whatever systemd wrote there.  */
+  if (c->sd)
+    {
+      r = cgroup_systemd_start (c->sd, &c->scope, c->o->id, c->pid, &c->cg, lx ? lx->resources : NULL,
+                                lx ? lx->devices : NULL, lx ? lx->devices_len : 0, err);
+      /* Made after the scope: systemd prunes what it finds in hierarchies
+         it does not enable for the unit.  */
+      if (r == 0)
+        r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err);
+      if (r == 0)
+        r = cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+                                    lx ? lx->resources : NULL, lx ? lx->devices : NULL,
+                                    lx ? lx->devices_len : 0, err);
+    }
+  if (r == 0)
+    r = cgroup_enter (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->pid, err);
   if (r < 0)
     return r;
   return sync_send (c->sync[0], SYNC_PARENT_READY, err);
+}
+
+/* --systemd-cgroup: connect now, so that a missing systemd fails before
+   anything is made, and turn slice:prefix:name into the scope's path.  */
+static int
+parent_cgroup_systemd (struct start_ctx *c, const char *cgroups_path, char *path, size_t size,
+                       struct cfs_error **err)
+{
+  char root[1024];
+  int r;
+
+  if ((r = cgroup_systemd_parse (cgroups_path, c->o->id, geteuid () != 0, &c->scope, err)) < 0
+      || (r = cgroup_systemd_connect (&c->sd, err)) < 0
+      || (r = cgroup_systemd_root (c->sd, root, sizeof root, err)) < 0)
+    return r;
+  if (snprintf (path, size, "%s%s", root, c->scope.path) >= (int)size)
+    return cfs_fail (err, CFS_E_CONFIG_INVALID, ENAMETOOLONG, "linux.cgroupsPath",
+                     "config.json: linux.cgroupsPath");
+  if ((c->rec.systemd_unit = strdup (c->scope.unit)) == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
+  return 0;
 }
 
 /* Record what will be made, make it, and apply linux.resources, all before
@@ -641,13 +684,24 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_linux *lx = c->cfg.spec->linux;
   const char *path = lx ? lx->cgroups_path : NULL;
-  struct cgroup_layout l;
+  char scope_path[4096];
   int r;
 
-  if ((r = cgroup_layout_read (&l, err)) < 0
-      || (r = cgroup_leaves (&l, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err)) < 0
-      || (r = cgroup_plan_dirs (&l, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err)) < 0)
+  if (c->g->systemd_cgroup)
+    {
+      if ((r = parent_cgroup_systemd (c, path, scope_path, sizeof scope_path, err)) < 0)
+        return r;
+      path = scope_path;
+    }
+  if ((r = cgroup_layout_read (&c->cg, err)) < 0
+      || (r = cgroup_leaves (&c->cg, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err))
+             < 0
+      || (r = cgroup_plan_dirs (&c->cg, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err))
+             < 0)
     return r;
+  /* Slices are systemd's, shared by every unit in them: never ours to remove. */
+  if (c->sd)
+    cgroup_plan_drop_suffix (c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, ".slice");
   /* Without a cgroup of our own to write (rootless, no delegation): fine
      with no limits; a limit that would be dropped is an error.  */
   if (geteuid () != 0
@@ -669,10 +723,14 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
     }
   if (path && (c->rec.cgroups_path = strdup (path)) == NULL)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
-  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0
-      || (r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0)
+  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
     return r;
-  return cgroup_resources_apply (&l, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+  if (c->sd) /* made and applied once systemd has made the scope */
+    return cgroup_resources_check (&c->cg, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
+                                   lx ? lx->devices_len : 0, err);
+  if ((r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0)
+    return r;
+  return cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
                                  lx ? lx->resources : NULL, lx ? lx->devices : NULL, lx ? lx->devices_len : 0,
                                  err);
 }
@@ -782,6 +840,9 @@ parent_rollback (struct start_ctx *c)
   /* Only a bind we stacked on the rootfs is ours to detach. */
   if (c->pid > 0 && !c->cfg.ns.wanted[NS_MOUNT] && rootfs_mount_id (c->cfg.rootfs) != c->rootfs_mount_before)
     rootfs_detach_host_mounts (c->cfg.rootfs, rootfs_mount_id (c->cfg.rootfs));
+  if (c->rec.systemd_unit)
+    cgroup_systemd_stop (c->rec.systemd_unit, NULL);
+  cgroup_remove_subtrees (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
   cgroup_remove (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, NULL);
   if (c->dir_made)
     state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
@@ -804,6 +865,7 @@ ctx_done (struct start_ctx *c)
   closep (&c->listener_fd);
   free (c->process_state);
   free (c->cgroup_self);
+  cgroup_systemd_disconnect (c->sd);
   free (c->state_json);
 }
 

@@ -29,6 +29,7 @@
   F (S, OBJ, hooks, "hooks", oci_hooks, OCI_OPT)                                                             \
   F (S, U64, host_mount_id, "hostMountId", _, OCI_OPT)                                                       \
   F (S, STR, cgroups_path, "cgroupsPath", _, OCI_OPT)                                                        \
+  F (S, STR, systemd_unit, "systemdUnit", _, OCI_OPT)                                                        \
   F (S, ARR_STR, cgroup_dirs, "cgroupDirs", _, OCI_OPT)                                                      \
   F (S, ARR_STR, cgroup_leaves, "cgroupLeaves", _, OCI_OPT)
 

@@ -247,3 +247,28 @@ util_send_fd (int sock, int fd, const void *data, size_t len)
       return -errno;
   return 0;
 }
+
+bool
+util_proc_devices_name (bool block, int major, char *buf, size_t size)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/devices", "re");
+  char line[256];
+  bool in_block = false;
+
+  if (f == NULL)
+    return false;
+  while (fgets (line, sizeof line, f))
+    {
+      int m;
+      char name[128];
+
+      if (strncmp (line, "Block devices:", 14) == 0)
+        in_block = true;
+      else if (in_block == block && sscanf (line, "%d %127s", &m, name) == 2 && m == major)
+        {
+          snprintf (buf, size, "%s", name);
+          return true;
+        }
+    }
+  return false;
+}

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -32,8 +33,16 @@ closep (int *fd)
     }
 }
 
-#define _cleanup_free_  _cleanup_ (freep)
-#define _cleanup_close_ _cleanup_ (closep)
+static inline void
+fclosep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+}
+
+#define _cleanup_free_   _cleanup_ (freep)
+#define _cleanup_close_  _cleanup_ (closep)
+#define _cleanup_fclose_ _cleanup_ (fclosep)
 
 /* Hand ownership over: returns the value and leaves the sentinel behind.
    The type check makes TAKE_PTR fail to compile on a non-pointer.  */
@@ -91,6 +100,9 @@ uint64_t util_now_ns (void);
 int util_rfc3339_now (char *buf, size_t size);
 
 bool util_str_has_prefix (const char *s, const char *prefix);
+
+/* The name /proc/devices gives char (or BLOCK) major MAJOR. */
+bool util_proc_devices_name (bool block, int major, char *buf, size_t size);
 
 /* A connected SOCK_STREAM unix socket to PATH (close-on-exec); -errno. */
 int util_unix_connect (const char *path, int *ret_fd);

@@ -1,0 +1,205 @@
+"""The systemd cgroup driver against a real systemd.  No systemd runs on
+these hosts, so each test boots one: Debian's systemd as PID 1 of a
+container that cfsrun itself runs, on the host's /usr and /etc (read-only),
+with the host's cgroup layout (hybrid here) delegated read-write inside a
+cgroup namespace.  cfsrun --systemd-cgroup then runs, inside that
+container, a busybox container through it."""
+import json
+import os
+import shutil
+import time
+
+from harness import CFSRUN, Skip, contains, eq
+
+SYSTEMD = "/lib/systemd/systemd"
+
+
+def bind(src, dst, rw=False):
+    return {"destination": dst, "type": "bind", "source": src, "options": ["rbind", "rw" if rw else "ro", "nosuid"]}
+
+
+def tmpfs(dst, mode="755"):
+    return {"destination": dst, "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=" + mode]}
+
+
+ALL_CAPS = ["CAP_" + c for c in (
+    "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE "
+    "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT "
+    "SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE "
+    "AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ").split()]
+
+
+class Systemd:
+    """A booted systemd in a container; `cfs` runs cfsrun inside it."""
+
+    def __init__(self, env):
+        if not os.path.exists(SYSTEMD) or shutil.which("systemctl") is None:
+            raise Skip("systemd is not installed")
+        self.env = env
+        self.id = env.new_id()
+        rootfs = os.path.join(env.dir, "sd-rootfs")
+        for d in ("usr", "etc", "proc", "sys", "dev", "run", "tmp", "var", "root", "src", "itest"):
+            os.makedirs(os.path.join(rootfs, d))
+        for link in ("bin", "lib", "lib64", "sbin"):
+            os.symlink("usr/" + link, os.path.join(rootfs, link))
+        # The tests' directory and the binary under test, at the same paths.
+        itest = os.path.dirname(env.dir)
+        bindir = os.path.dirname(CFSRUN)
+        cfg = {
+            "ociVersion": "1.0.2",
+            "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "cwd": "/",
+                        # sockets.target: enough for the manager and its bus,
+                        # none of the host's services.
+                        "args": [SYSTEMD, "--unit=sockets.target", "--log-target=console", "--show-status=no"],
+                        "env": ["container=cfsrun", "PATH=/usr/sbin:/usr/bin"],
+                        "capabilities": {k: ALL_CAPS for k in ("bounding", "effective", "permitted")}},
+            "root": {"path": rootfs, "readonly": True},
+            "hostname": "systemd-test",
+            "mounts": [
+                {"destination": "/proc", "type": "proc", "source": "proc"},
+                tmpfs("/dev"),
+                {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
+                 "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
+                tmpfs("/dev/shm", "1777"),
+                {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
+                {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                 "options": ["nosuid", "noexec", "nodev", "rw"]},
+                bind("/usr", "/usr"), bind("/etc", "/etc"),
+                tmpfs("/run"), tmpfs("/tmp", "1777"), tmpfs("/var"),
+                bind(bindir, bindir), bind(itest, itest, rw=True),
+            ],
+            "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "cgroup", "network")]},
+        }
+        self.bundle = env.bundle(cfg)
+        r = env.cfs("run", "-d", "-b", self.bundle, self.id)
+        assert r.rc == 0, r
+        self.wait_running()
+
+    def sh(self, *cmd, timeout=30):
+        extra = []
+        if "ASAN_OPTIONS" in os.environ:
+            extra = ["--env", "ASAN_OPTIONS=" + os.environ["ASAN_OPTIONS"]]
+        return self.env.cfs("exec", *extra, self.id, *cmd, timeout=timeout)
+
+    def cfs(self, *args, timeout=30):
+        return self.sh(CFSRUN, "--systemd-cgroup", "--root", "/run/cfsrun-test", *args, timeout=timeout)
+
+    def wait_running(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            r = self.sh("systemctl", "is-system-running")
+            if r.out.strip() in ("running", "degraded"):
+                return
+            time.sleep(0.1)
+        raise AssertionError("systemd did not come up: %r" % (r,))
+
+    def show(self, unit, *props):
+        r = self.sh("systemctl", "show", unit, *["-p" + p for p in props])
+        return dict(l.split("=", 1) for l in r.out.splitlines() if "=" in l)
+
+    def cgroup_files(self, path):
+        """Every hierarchy's directory for cgroup PATH, as seen inside."""
+        r = self.sh("sh", "-c", "ls -d /sys/fs/cgroup/*%s 2>/dev/null" % path)
+        return r.out.split()
+
+    def done(self):
+        self.env.cfs("delete", "-f", self.id)
+
+
+def with_systemd(fn):
+    def wrapper(env):
+        s = Systemd(env)
+        try:
+            fn(env, s)
+        finally:
+            s.done()
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+def nested(env, args, **linux):
+    cfg = env.config(args)
+    cfg["linux"].update(linux)
+    return env.bundle(cfg)
+
+
+@with_systemd
+def test_systemd_scope_limits_update_pause_delete(env, s):
+    cid = env.new_id()
+    unit = "cfsrun-test-%s.scope" % cid
+    b = nested(env, ["sleep", "300"], cgroupsPath="system.slice:cfsrun-test:" + cid,
+               resources={"memory": {"limit": 64 << 20}, "pids": {"limit": 42},
+                          "devices": [{"allow": False, "access": "rwm"}]})
+    r = s.cfs("create", "-b", b, cid)
+    eq(r.rc, 0, "create through systemd: %r" % r)
+    p = s.show(unit, "ActiveState", "ControlGroup", "MemoryLimit", "TasksMax", "Delegate", "DevicePolicy")
+    eq(p.get("ActiveState"), "active", "the scope is active")
+    eq(p.get("ControlGroup"), "/system.slice/" + unit, "its cgroup")
+    eq((p.get("MemoryLimit"), p.get("TasksMax")), (str(64 << 20), "42"), "limits given to systemd")
+    eq((p.get("Delegate"), p.get("DevicePolicy")), ("yes", "strict"), "delegated, devices strict")
+    pid = json.loads(s.cfs("state", cid).out)["pid"]
+    r = s.sh("cat", "/proc/%d/cgroup" % pid)
+    contains(r.out, "name=systemd:/system.slice/" + unit, "the init is in the scope")
+    contains(r.out, "memory:/system.slice/" + unit, "and in its memory cgroup")
+    contains(r.out, "freezer:/system.slice/" + unit, "and in cfsrun's own freezer one")
+    r = s.sh("cat", "/sys/fs/cgroup/memory/system.slice/%s/memory.limit_in_bytes" % unit,
+             "/sys/fs/cgroup/pids/system.slice/%s/pids.max" % unit)
+    eq(r.out.split(), [str(64 << 20), "42"], "the limits in the cgroup files")
+    eq(s.cfs("start", cid).rc, 0, "start")
+    r = s.cfs("update", "--memory", "128M", "--pids-limit", "50", cid)
+    eq(r.rc, 0, "update: %r" % r)
+    p = s.show(unit, "MemoryLimit", "TasksMax")
+    eq((p.get("MemoryLimit"), p.get("TasksMax")), (str(128 << 20), "50"), "systemd has the new limits")
+    r = s.sh("cat", "/sys/fs/cgroup/memory/system.slice/%s/memory.limit_in_bytes" % unit)
+    eq(r.out.strip(), str(128 << 20), "and so do the files")
+    eq(s.cfs("pause", cid).rc, 0, "pause")
+    eq(json.loads(s.cfs("state", cid).out)["status"], "paused", "paused")
+    eq(s.cfs("resume", cid).rc, 0, "resume")
+    r = s.cfs("ps", cid)
+    contains(r.out, "sleep 300", "ps lists the process")
+    r = s.cfs("delete", "-f", cid)
+    eq(r.rc, 0, "delete -f: %r" % r)
+    r = s.sh("systemctl", "status", unit)
+    contains(r.out + r.err, "could not be found", "the scope is gone")
+    eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup of it left in any hierarchy")
+    eq(s.sh("ls", "/run/cfsrun-test").out, "", "no state left")
+
+
+@with_systemd
+def test_systemd_default_scope_run(env, s):
+    cid = env.new_id()
+    unit = "cfsrun-%s.scope" % cid
+    # No cgroup namespace: the program sees its place in the host's tree.
+    cfg = env.config(["sh", "-c", "cat /proc/self/cgroup; exit 3"])
+    cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "cgroup"]
+    r = s.cfs("run", "-b", env.bundle(cfg), cid)
+    eq(r.rc, 3, "the exit code passes through: %r" % r)
+    contains(r.out, "pids:/system.slice/" + unit, "default slice system.slice, unit cfsrun-ID.scope")
+    r = s.sh("systemctl", "status", unit)
+    contains(r.out + r.err, "could not be found", "the scope ended with the container")
+    eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup left")
+
+
+@with_systemd
+def test_systemd_bad_cgroups_path(env, s):
+    for path, why in (("a:b", "not slice:prefix:name"), ("system.slice:..:x", "`..`"),
+                      ("nodot:p:x", "not a systemd slice name"), ("/plain/path", "not slice:prefix:name")):
+        cid = env.new_id()
+        r = s.cfs("run", "-b", nested(env, ["true"], cgroupsPath=path), cid)
+        eq(r.rc != 0, True, "cgroupsPath %s refused" % path)
+        contains(r.err, "linux.cgroupsPath", "the error names the field")
+        contains(r.err, why, "and says why")
+        eq(s.sh("ls", "/run/cfsrun-test").out, "", "no state left for %s" % path)
+    r = s.sh("sh", "-c", "systemctl list-units --all --plain --no-legend 'cfsrun*' | wc -l")
+    eq(r.out.strip(), "0", "no unit was made")
+
+
+def test_systemd_driver_without_systemd(env):
+    if os.path.exists("/run/systemd/private") or os.path.exists("/run/dbus/system_bus_socket"):
+        raise Skip("a systemd or system bus runs on this host")
+    cid = env.new_id()
+    r = env.cfs("--systemd-cgroup", "run", "-b", nested(env, ["true"]), cid)
+    eq(r.rc != 0, True, "refused")
+    contains(r.err, "cannot connect to systemd", "the error says systemd cannot be reached")
+    contains(r.err, "drop --systemd-cgroup", "and what to do")
+    eq(os.listdir(env.root) if os.path.isdir(env.root) else [], [], "no state dir left")
