@@ -18,6 +18,7 @@
  *                                          devices     default + linux.devices
  *                                          sysctl      linux.sysctl via /proc/sys
  *                                          masks       maskedPaths, readonlyPaths
+ *                                          cwd         make process.cwd if missing
  *   hooks       prestart, createRuntime ◀─▶ hooks       createContainer
  *                                          pivot       pivot_root, detach old root
  *                                          readonly    root.readonly
@@ -222,6 +223,21 @@ child_masks (struct start_ctx *c, struct cfs_error **err)
   return mounts_mask_paths (c->container_rootfd, c->cfg.spec->linux, err);
 }
 
+/* An image's WorkingDir need not exist in its layers (a `FROM scratch`
+   build with buildah records it without making it), and runc makes it:
+   so does cfsrun, after the mounts (it may lie in one) and before the user
+   switch, as directories of mode 0755 owned by the container's root.  */
+static int
+child_cwd (struct start_ctx *c, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  const char *cwd = c->cfg.spec->process->cwd;
+
+  if (paths_ensure_in_root (c->container_rootfd, cwd, false, &fd, err) < 0)
+    return cfs_wrap (err, "process.cwd: make `%s`", cwd);
+  return 0;
+}
+
 static bool
 has_create_hooks (const struct oci_hooks *h)
 {
@@ -411,7 +427,7 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "mounts", child_mounts (c, err)) < 0
       || PHASE ("child", "devices", child_devices (c, err)) < 0
       || PHASE ("child", "sysctl", child_sysctl (c, err)) < 0
-      || PHASE ("child", "masks", child_masks (c, err)) < 0
+      || PHASE ("child", "masks", child_masks (c, err)) < 0 || PHASE ("child", "cwd", child_cwd (c, err)) < 0
       || PHASE ("child", "hooks", child_create_hooks (c, err)) < 0
       || PHASE ("child", "pivot", child_pivot (c, err)) < 0
       || PHASE ("child", "readonly", child_readonly (c, err)) < 0

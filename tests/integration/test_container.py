@@ -40,6 +40,26 @@ def test_user_groups_env_cwd_umask(env):
     eq(lines[5], "0027", "umask")
 
 
+def test_missing_cwd_is_made(env):
+    """A process.cwd the rootfs lacks (an image's WorkingDir) is made, as
+    runc does: before the root turns read-only and the user switches, owned
+    by root, mode 0755; a cwd that is a file is an error naming it."""
+    c = env.config(["sh", "-c", "pwd; stat -c '%u %a' . /srv"])
+    c["process"]["user"] = {"uid": 1000, "gid": 1000}
+    c["process"]["cwd"] = "/srv/app/sub"
+    b = env.bundle(c, own_rootfs=True)
+    c = __import__("json").load(open(os.path.join(b, "config.json")))
+    eq(c["root"], {"path": "rootfs", "readonly": True}, "a read-only root")
+    r = env.cfs("run", "--bundle", b, env.new_id())
+    eq((r.rc, r.out), (0, "/srv/app/sub\n0 755\n0 755\n"), "cwd made: %r" % r)
+    c = env.config(["true"])
+    c["process"]["cwd"] = "/etc/passwd"
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    assert r.rc != 0, r
+    contains(r.err, "process.cwd", "names the field")
+    contains(r.err, "/etc/passwd", "and the path")
+
+
 def test_env_is_exactly_the_config(env):
     c = env.config(["env"])
     c["process"]["env"] = ["ONLY=1", "PATH=/bin"]
