@@ -7,7 +7,6 @@ base; bad input.  Tests skip when skopeo, umoci or podman is missing."""
 import hashlib
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
