@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup-bpf.h"
 #include "log.h"
 #include "util.h"
 
@@ -298,19 +299,34 @@ dev_num (char *buf, size_t size, bool has, int64_t v)
 static const char *const default_allow[] = { "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",  "c 1:9 rwm",
                                              "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm" };
 
+static bool
+has_v2 (const struct cgroup_layout *l)
+{
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    if (l->h[i].v2)
+      return true;
+  return false;
+}
+
 static int
 plan_devices (struct plan *p, const struct oci_resources *res, const struct oci_device *devs, size_t n_devs)
 {
+  const char *ctl = "devices";
   size_t i;
   int r;
 
   if (res->devices_len == 0)
     return 0;
+  /* No v1 devices hierarchy: the same lines go to the v2 eBPF filter
+     (controller "": the v2 hierarchy), which apply compiles.  */
   if (cgroup_find (p->l, "devices") == NULL)
-    return cfs_fail (
-        p->err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.resources.devices",
-        "config.json: linux.resources.devices: this host has no v1 devices cgroup, and the cgroup v2 "
-        "eBPF device filter is not in this build yet");
+    ctl = "";
+  if (ctl[0] == '\0' && !has_v2 (p->l))
+    return cfs_fail (p->err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.resources.devices",
+                     "config.json: linux.resources.devices: this host has neither a v1 devices cgroup nor "
+                     "cgroup v2");
   for (i = 0; i < res->devices_len; i++)
     {
       const struct oci_device_cgroup *d = &res->devices[i];
@@ -327,19 +343,19 @@ plan_devices (struct plan *p, const struct oci_resources *res, const struct oci_
       dev_num (maj, sizeof maj, d->has_major, d->major);
       dev_num (min, sizeof min, d->has_minor, d->minor);
       if (strcmp (t, "a") == 0)
-        r = add (p, "devices", false, d->allow ? "devices.allow" : "devices.deny", "a");
+        r = add (p, ctl, false, d->allow ? "devices.allow" : "devices.deny", "a");
       else
-        r = add (p, "devices", false, d->allow ? "devices.allow" : "devices.deny", "%s %s:%s %s", t, maj, min,
+        r = add (p, ctl, false, d->allow ? "devices.allow" : "devices.deny", "%s %s:%s %s", t, maj, min,
                  d->access && d->access[0] ? d->access : "rwm");
       if (r < 0)
         return r;
     }
   for (i = 0; i < ARRAY_SIZE (default_allow); i++)
-    if ((r = add (p, "devices", false, "devices.allow", "%s", default_allow[i])) < 0)
+    if ((r = add (p, ctl, false, "devices.allow", "%s", default_allow[i])) < 0)
       return r;
   for (i = 0; i < n_devs; i++)
     if (strcmp (devs[i].type, "p") != 0
-        && (r = add (p, "devices", false, "devices.allow", "%s %" PRId64 ":%" PRId64 " rwm",
+        && (r = add (p, ctl, false, "devices.allow", "%s %" PRId64 ":%" PRId64 " rwm",
                      strcmp (devs[i].type, "b") == 0 ? "b" : "c", devs[i].major, devs[i].minor))
                < 0)
       return r;
@@ -449,6 +465,36 @@ enable_v2_controller (const struct cgroup_hier *h, const char *leaf, const char 
       }
 }
 
+static bool
+is_bpf_device_rule (const struct cg_write *w)
+{
+  return w->h->v2 && util_str_has_prefix (w->file, "devices.");
+}
+
+/* The device lines planned for v2, compiled and attached as one program. */
+static int
+apply_bpf_devices (const struct cgroup_layout *l, char *const *leaves, size_t n, const struct cg_write *w,
+                   size_t cnt, struct cfs_error **err)
+{
+  _cleanup_free_ struct dev_rule *rules = calloc (cnt ? cnt : 1, sizeof *rules);
+  const char *leaf = NULL;
+  size_t i, k = 0;
+
+  if (rules == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "device filter");
+  for (i = 0; i < cnt; i++)
+    if (is_bpf_device_rule (&w[i]))
+      {
+        leaf = leaf_of (l, leaves, n, w[i].h);
+        if (cgroup_bpf_parse_rule (w[i].value, strcmp (w[i].file, "devices.allow") == 0, &rules[k]) < 0)
+          return cfs_fail (err, CFS_E_INTERNAL, EINVAL, NULL, "device rule `%s`", w[i].value);
+        k++;
+      }
+  if (k == 0 || leaf == NULL)
+    return 0;
+  return cgroup_bpf_attach_devices (leaf, rules, k, err);
+}
+
 int
 cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size_t n,
                         const struct oci_resources *res, const struct oci_device *devs, size_t n_devs,
@@ -467,7 +513,7 @@ cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size
       char path[4400];
       struct cfs_error *e = NULL;
 
-      if (leaf == NULL)
+      if (leaf == NULL || is_bpf_device_rule (&w[i]))
         continue;
       if (w[i].h->v2 && l->mode == CGROUP_HYBRID)
         enable_v2_controller (w[i].h, leaf, w[i].file);
@@ -487,7 +533,7 @@ cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size
       *err = *err ? *err : e;
       return cfs_wrap (err, "linux.resources");
     }
-  return 0;
+  return apply_bpf_devices (l, leaves, n, w, cnt, err);
 }
 
 int

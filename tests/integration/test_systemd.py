@@ -9,80 +9,23 @@ import os
 import shutil
 import time
 
-from harness import CFSRUN, Skip, contains, eq
+from harness import Skip, contains, eq
+from host_container import HostContainer
 
 SYSTEMD = "/lib/systemd/systemd"
 
 
-def bind(src, dst, rw=False):
-    return {"destination": dst, "type": "bind", "source": src, "options": ["rbind", "rw" if rw else "ro", "nosuid"]}
-
-
-def tmpfs(dst, mode="755"):
-    return {"destination": dst, "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=" + mode]}
-
-
-ALL_CAPS = ["CAP_" + c for c in (
-    "CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE "
-    "NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT "
-    "SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE "
-    "AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ").split()]
-
-
-class Systemd:
-    """A booted systemd in a container; `cfs` runs cfsrun inside it."""
+class Systemd(HostContainer):
+    """A booted systemd; `cfs` runs cfsrun --systemd-cgroup inside it."""
 
     def __init__(self, env):
         if not os.path.exists(SYSTEMD) or shutil.which("systemctl") is None:
             raise Skip("systemd is not installed")
-        self.env = env
-        self.id = env.new_id()
-        rootfs = os.path.join(env.dir, "sd-rootfs")
-        for d in ("usr", "etc", "proc", "sys", "dev", "run", "tmp", "var", "root", "src", "itest"):
-            os.makedirs(os.path.join(rootfs, d))
-        for link in ("bin", "lib", "lib64", "sbin"):
-            os.symlink("usr/" + link, os.path.join(rootfs, link))
-        # The tests' directory and the binary under test, at the same paths.
-        itest = os.path.dirname(env.dir)
-        bindir = os.path.dirname(CFSRUN)
-        cfg = {
-            "ociVersion": "1.0.2",
-            "process": {"terminal": False, "user": {"uid": 0, "gid": 0}, "cwd": "/",
-                        # sockets.target: enough for the manager and its bus,
-                        # none of the host's services.
-                        "args": [SYSTEMD, "--unit=sockets.target", "--log-target=console", "--show-status=no"],
-                        "env": ["container=cfsrun", "PATH=/usr/sbin:/usr/bin"],
-                        "capabilities": {k: ALL_CAPS for k in ("bounding", "effective", "permitted")}},
-            "root": {"path": rootfs, "readonly": True},
-            "hostname": "systemd-test",
-            "mounts": [
-                {"destination": "/proc", "type": "proc", "source": "proc"},
-                tmpfs("/dev"),
-                {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-                 "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
-                tmpfs("/dev/shm", "1777"),
-                {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
-                {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-                 "options": ["nosuid", "noexec", "nodev", "rw"]},
-                bind("/usr", "/usr"), bind("/etc", "/etc"),
-                tmpfs("/run"), tmpfs("/tmp", "1777"), tmpfs("/var"),
-                bind(bindir, bindir), bind(itest, itest, rw=True),
-            ],
-            "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "cgroup", "network")]},
-        }
-        self.bundle = env.bundle(cfg)
-        r = env.cfs("run", "-d", "-b", self.bundle, self.id)
-        assert r.rc == 0, r
+        # sockets.target: enough for the manager and its bus, none of the
+        # host's services.
+        super().__init__(env, [SYSTEMD, "--unit=sockets.target", "--log-target=console", "--show-status=no"],
+                         env_vars=["container=cfsrun"], flags=["--systemd-cgroup"])
         self.wait_running()
-
-    def sh(self, *cmd, timeout=30):
-        extra = []
-        if "ASAN_OPTIONS" in os.environ:
-            extra = ["--env", "ASAN_OPTIONS=" + os.environ["ASAN_OPTIONS"]]
-        return self.env.cfs("exec", *extra, self.id, *cmd, timeout=timeout)
-
-    def cfs(self, *args, timeout=30):
-        return self.sh(CFSRUN, "--systemd-cgroup", "--root", "/run/cfsrun-test", *args, timeout=timeout)
 
     def wait_running(self):
         deadline = time.time() + 30
@@ -98,12 +41,7 @@ class Systemd:
         return dict(l.split("=", 1) for l in r.out.splitlines() if "=" in l)
 
     def cgroup_files(self, path):
-        """Every hierarchy's directory for cgroup PATH, as seen inside."""
-        r = self.sh("sh", "-c", "ls -d /sys/fs/cgroup/*%s 2>/dev/null" % path)
-        return r.out.split()
-
-    def done(self):
-        self.env.cfs("delete", "-f", self.id)
+        return self.cgroup_dirs(path)
 
 
 def with_systemd(fn):

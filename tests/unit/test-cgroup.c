@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup-bpf.h"
 #include "cgroup-resources.h"
 #include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "oci-spec.h"
 #include "tap.h"
+#include "util.h"
 
 static void
 layout_v1 (struct cgroup_layout *l)
@@ -204,9 +206,50 @@ test_systemd_props (void)
   ok (cgroup_systemd_cpu_mask ("0-1000", mask, sizeof mask, &len) < 0, "a cpu beyond the mask is refused");
 }
 
+static void
+test_bpf_rules (void)
+{
+  static const char *lines[] = { "a", "c 1:3 rwm", "c 1:1 m", "b *:* r", "c 136:* rw" };
+  static const bool allow[] = { false, true, true, true, true };
+  struct dev_rule rules[6];
+  struct bpf_insn insns[128];
+  size_t i;
+  bool parsed = true;
+
+  for (i = 0; i < 5; i++)
+    parsed = parsed && cgroup_bpf_parse_rule (lines[i], allow[i], &rules[i]) == 0;
+  ok (parsed, "v1 device lines parse");
+  ok (rules[3].major == -1 && rules[3].minor == -1 && rules[3].access == BPF_DEVCG_ACC_READ,
+      "wildcards, access r");
+  ok (cgroup_bpf_parse_rule ("x 1:1 r", true, &rules[5]) < 0, "an unknown type is refused");
+  ok (cgroup_bpf_parse_rule ("c 1:q r", true, &rules[5]) < 0, "a bad minor is refused");
+  ok (cgroup_bpf_decide (rules, 5, 'c', 1, 3, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE), "null rw allowed");
+  ok (!cgroup_bpf_decide (rules, 5, 'c', 1, 5, BPF_DEVCG_ACC_READ), "zero denied by the deny-all");
+  ok (cgroup_bpf_decide (rules, 5, 'c', 1, 1, BPF_DEVCG_ACC_MKNOD), "mem: mknod allowed");
+  ok (!cgroup_bpf_decide (rules, 5, 'c', 1, 1, BPF_DEVCG_ACC_READ), "mem: read denied");
+  ok (cgroup_bpf_decide (rules, 5, 'b', 8, 0, BPF_DEVCG_ACC_READ), "any block device readable");
+  ok (!cgroup_bpf_decide (rules, 5, 'b', 8, 0, BPF_DEVCG_ACC_WRITE), "not writable");
+  ok (cgroup_bpf_decide (rules, 5, 'c', 136, 7, BPF_DEVCG_ACC_WRITE), "a pts by major");
+  /* A deny after an allow wins, and touches any access it names. */
+  cgroup_bpf_parse_rule ("c 1:3 w", false, &rules[5]);
+  ok (!cgroup_bpf_decide (rules, 6, 'c', 1, 3, BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE),
+      "a later deny wins");
+  ok (cgroup_bpf_decide (rules, 6, 'c', 1, 3, BPF_DEVCG_ACC_READ), "for the access it names only");
+  /* 6 loads, then rules from the last; the first, deny-all, always
+     matches and ends the program with no unreachable default.  */
+  i = cgroup_bpf_compile (rules, 6, insns, ARRAY_SIZE (insns));
+  ok (i > 8 && insns[i - 1].code == (BPF_JMP | BPF_EXIT) && insns[i - 2].imm == 0,
+      "ends in the deny-all: %zu", i);
+  ok (cgroup_bpf_compile (rules + 1, 5, insns, ARRAY_SIZE (insns)) > 0
+          && insns[cgroup_bpf_compile (rules + 1, 5, insns, ARRAY_SIZE (insns)) - 2].imm == 0,
+      "without it, a default deny");
+  ok (cgroup_bpf_compile (rules, 6, insns, 10) == 0, "too small a buffer is refused");
+}
+
 int
 main (void)
 {
+  test_bpf_rules ();
   test_plan ();
   test_systemd_parse ();
   test_systemd_props ();
