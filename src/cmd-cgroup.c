@@ -1,4 +1,5 @@
 /* pause, resume, ps, update, events: the commands on a container's cgroup. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,21 +180,75 @@ cmd_update (int argc, char **argv, const struct cfsrun_global *g, struct cfs_err
   return cfsrun_container_update (g, id, &u, err);
 }
 
+static int
+print_stats (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
+{
+  char *json = NULL;
+  int r = cfsrun_container_stats (g, id, &json, err);
+
+  if (r < 0)
+    return r;
+  printf ("%s\n", json);
+  fflush (stdout);
+  free (json);
+  return 0;
+}
+
+/* Stats every INTERVAL seconds and OOM kills as they happen, until the
+   container stops.  */
+static int
+stream_events (const struct cfsrun_global *g, const char *id, double interval, struct cfs_error **err)
+{
+  struct cfsrun_oom_watch *w = NULL;
+  struct cfs_error *e = NULL;
+
+  /* Without a memory cgroup there are only stats to give. */
+  if (cfsrun_container_oom_watch (g, id, &w, &e) < 0)
+    {
+      if (e && e->code != CFS_E_CGROUP)
+        {
+          *err = e;
+          return -1;
+        }
+      cfs_error_free (e);
+    }
+  for (;;)
+    {
+      struct pollfd p = { .fd = w ? cfsrun_oom_watch_fd (w) : -1, .events = POLLIN };
+      int ready = poll (&p, 1, (int)(interval * 1000));
+
+      if (ready > 0)
+        {
+          unsigned k = cfsrun_oom_watch_read (w);
+          char *json = NULL;
+
+          for (; k > 0 && cfsrun_oom_event (id, &json, err) == 0; k--, free (json))
+            printf ("%s\n", json);
+          fflush (stdout);
+        }
+      else if (ready == 0 && print_stats (g, id, NULL) < 0)
+        break; /* stopped */
+    }
+  cfsrun_oom_watch_free (w);
+  return 0;
+}
+
 int
 cmd_events (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
 {
-  static const char help[]
-      = "Usage: cfsrun events [OPTIONS] CONTAINER-ID\n\n"
-        "Print statistics of the container as JSON events, as runc does.\n\nOptions:\n"
-        "      --stats           print one stats event and exit\n"
-        "      --interval SECS   print one every SECS seconds (default 5) until it stops\n";
+  static const char help[] = "Usage: cfsrun events [OPTIONS] CONTAINER-ID\n\n"
+                             "Print the container's events as JSON lines, as runc does: statistics\n"
+                             "every --interval, and an {\"type\":\"oom\"} event on each OOM kill, until\n"
+                             "the container stops.\n\nOptions:\n"
+                             "      --stats           print one stats event and exit\n"
+                             "      --interval SECS   statistics every SECS seconds (default 5)\n";
   static const struct option opts[] = { { "stats", no_argument, NULL, 's' },
                                         { "interval", required_argument, NULL, 'i' },
                                         { NULL, 0, NULL, 0 } };
   const char *id;
   bool once = false;
   double interval = 5;
-  int c, r;
+  int c;
 
   if (cli_help_requested (argc, argv, help))
     return 0;
@@ -213,19 +268,7 @@ cmd_events (int argc, char **argv, const struct cfsrun_global *g, struct cfs_err
     }
   if (cli_take_id (argc, argv, "events", &id, err) < 0)
     return -1;
-  for (;;)
-    {
-      char *json = NULL;
-      struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
-
-      r = cfsrun_container_stats (g, id, &json, err);
-      if (r < 0)
-        return once ? r : 0;
-      printf ("%s\n", json);
-      fflush (stdout);
-      free (json);
-      if (once)
-        return 0;
-      nanosleep (&ts, NULL);
-    }
+  if (once)
+    return print_stats (g, id, err);
+  return stream_events (g, id, interval, err);
 }

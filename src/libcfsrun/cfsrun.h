@@ -124,6 +124,17 @@ int cfsrun_container_update (const struct cfsrun_global *g, const char *id, cons
 int cfsrun_container_stats (const struct cfsrun_global *g, const char *id, char **ret_json,
                             struct cfs_error **err);
 
+/* events: OOM kills in the container's memory cgroup, as they happen.  The
+   watch's fd becomes readable on each; read then gives how many there were,
+   and cfsrun_oom_event the JSON line for one ({"type":"oom","id":ID}).  */
+struct cfsrun_oom_watch;
+int cfsrun_container_oom_watch (const struct cfsrun_global *g, const char *id, struct cfsrun_oom_watch **ret,
+                                struct cfs_error **err);
+int cfsrun_oom_watch_fd (const struct cfsrun_oom_watch *w);
+unsigned cfsrun_oom_watch_read (struct cfsrun_oom_watch *w);
+void cfsrun_oom_watch_free (struct cfsrun_oom_watch *w);
+int cfsrun_oom_event (const char *id, char **ret_json, struct cfs_error **err);
+
 /* `check`: what works on this host and the fix for what does not (text,
    or JSON with name, ok, detail, fix per item).  */
 int cfsrun_check (bool json, char **ret_text, struct cfs_error **err);

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,4 +619,75 @@ cgroup_limits_asked (const struct oci_resources *r)
   if (r->unified_len)
     return "linux.resources.unified";
   return NULL;
+}
+
+/* The oom_kill count of a memory.oom_control or memory.events file. */
+static uint64_t
+oom_kills (const char *file)
+{
+  _cleanup_free_ char *text = NULL;
+  const char *p;
+
+  if (util_read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+    return 0;
+  for (p = text; (p = strstr (p, "oom_kill ")); p++)
+    if (p == text || p[-1] == '\n')
+      return strtoull (p + 9, NULL, 10);
+  return 0;
+}
+
+int
+cgroup_oom_watch_open (const struct cgroup_layout *l, char *const *leaves, size_t n,
+                       struct cgroup_oom_watch *w, struct cfs_error **err)
+{
+  const struct cgroup_hier *h = cgroup_find (l, "memory");
+  size_t i = h ? (size_t)(h - l->h) : n;
+  char ctl[4200], line[64];
+
+  w->fd = w->ctl_fd = -1;
+  if (i >= n)
+    return cfs_fail (err, CFS_E_CGROUP, ENOTSUP, NULL, "no memory cgroup to watch for OOM events");
+  snprintf (w->counter, sizeof w->counter, "%s/%s", leaves[i],
+            h->v2 ? "memory.events" : "memory.oom_control");
+  w->seen = oom_kills (w->counter);
+  if (h->v2)
+    {
+      if ((w->fd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK)) < 0
+          || inotify_add_watch (w->fd, w->counter, IN_MODIFY) < 0)
+        return cfs_fail (err, CFS_E_CGROUP, errno, w->counter, "watch");
+      return 0;
+    }
+  snprintf (ctl, sizeof ctl, "%s/cgroup.event_control", leaves[i]);
+  if ((w->fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0
+      || (w->ctl_fd = open (w->counter, O_RDONLY | O_CLOEXEC)) < 0)
+    return cfs_fail (err, CFS_E_CGROUP, errno, w->counter, "watch");
+  snprintf (line, sizeof line, "%d %d", w->fd, w->ctl_fd);
+  if (util_write_file_at (AT_FDCWD, ctl, line, strlen (line), err) < 0)
+    return cfs_wrap (err, "register for OOM events");
+  return 0;
+}
+
+uint64_t
+cgroup_oom_watch_read (struct cgroup_oom_watch *w)
+{
+  char buf[4096];
+  uint64_t now;
+
+  /* Drain the notification; the count comes from the file. */
+  while (read (w->fd, buf, sizeof buf) > 0)
+    ;
+  now = oom_kills (w->counter);
+  if (now <= w->seen)
+    return 0;
+  now -= w->seen;
+  w->seen += now;
+  return now;
+}
+
+void
+cgroup_oom_watch_close (struct cgroup_oom_watch *w)
+{
+  closep (&w->fd);
+  closep (&w->ctl_fd);
+  w->fd = w->ctl_fd = -1;
 }

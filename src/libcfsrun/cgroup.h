@@ -85,6 +85,22 @@ void cgroup_plan_drop_suffix (char **dirs, size_t *n, const char *suffix);
    exec --cgroup): its subtree is its own.  Best effort.  */
 void cgroup_remove_subtrees (char *const *leaves, size_t n);
 
+/* OOM events of the container's memory cgroup: FD becomes readable on
+   each (v1: an eventfd registered on memory.oom_control; v2: inotify on
+   memory.events), and read says how many kills there were since.  */
+struct cgroup_oom_watch
+{
+  int fd;
+  int ctl_fd;         /* v1: memory.oom_control, kept open for the eventfd */
+  char counter[4200]; /* the file that counts oom_kill */
+  uint64_t seen;
+};
+
+int cgroup_oom_watch_open (const struct cgroup_layout *l, char *const *leaves, size_t n,
+                           struct cgroup_oom_watch *w, struct cfs_error **err);
+uint64_t cgroup_oom_watch_read (struct cgroup_oom_watch *w);
+void cgroup_oom_watch_close (struct cgroup_oom_watch *w);
+
 /* Remove DIRS deepest first, ignoring those already gone. */
 int cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err);
 

@@ -503,3 +503,64 @@ cfsrun_container_stats (const struct cfsrun_global *g, const char *id, char **re
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "events");
   return 0;
 }
+
+/* ---- events: OOM notifications ---- */
+
+struct cfsrun_oom_watch
+{
+  struct cgroup_oom_watch w;
+};
+
+int
+cfsrun_container_oom_watch (const struct cfsrun_global *g, const char *id, struct cfsrun_oom_watch **ret,
+                            struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  struct cfsrun_oom_watch *w;
+  struct cgroup_layout l;
+  int r;
+
+  r = open_container (g, id, LOCK_SH, &c, err);
+  if (r < 0 || (r = need_cgroup (&c, id, "events", err)) < 0 || (r = cgroup_layout_read (&l, err)) < 0)
+    return r;
+  if ((w = calloc (1, sizeof *w)) == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "events");
+  if ((r = cgroup_oom_watch_open (&l, c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, &w->w, err)) < 0)
+    {
+      cfsrun_oom_watch_free (w);
+      return r;
+    }
+  *ret = w;
+  return 0;
+}
+
+int
+cfsrun_oom_watch_fd (const struct cfsrun_oom_watch *w)
+{
+  return w->w.fd;
+}
+
+unsigned
+cfsrun_oom_watch_read (struct cfsrun_oom_watch *w)
+{
+  return (unsigned)cgroup_oom_watch_read (&w->w);
+}
+
+void
+cfsrun_oom_watch_free (struct cfsrun_oom_watch *w)
+{
+  if (w == NULL)
+    return;
+  cgroup_oom_watch_close (&w->w);
+  free (w);
+}
+
+int
+cfsrun_oom_event (const char *id, char **ret_json, struct cfs_error **err)
+{
+  struct cfs_event ev = { .type = "oom", .id = (char *)id };
+
+  if (oci_encode (&cfs_event_type, &ev, false, ret_json, NULL) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "events");
+  return 0;
+}

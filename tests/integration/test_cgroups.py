@@ -5,7 +5,9 @@ import json
 import os
 import time
 
-from harness import Skip, contains, eq
+import subprocess
+
+from harness import CFSRUN, Skip, contains, eq
 
 
 def cg(env, cid, controller, f):
@@ -108,6 +110,49 @@ def test_events_stats(env):
     eq(ev["data"]["pids"]["current"], 1, "pids")
     eq(ev["data"]["pids"]["limit"], 42, "pids limit")
     assert ev["data"]["cpu"]["usage"]["total"] > 0, ev
+    env.cfs("delete", "-f", cid)
+
+
+def test_events_oom_as_it_happens(env):
+    cid = env.new_id()
+    # Waits for the go-ahead file, then grows a shell variable past the limit.
+    flag = os.path.join(env.dir, "go")
+    c = env.config(["sh", "-c", "while [ ! -e /go/go ]; do sleep 0.05; done; "
+                                "x=$(head -c 100000000 /dev/zero | tr '\\0' a); sleep 60"])
+    c["linux"]["resources"] = {"memory": {"limit": 16 << 20, "swap": 16 << 20}}
+    c["mounts"].append({"destination": "/go", "type": "bind", "source": env.dir, "options": ["rbind", "ro"]})
+    eq(env.cfs("run", "-d", "--bundle", env.bundle(c), cid).rc, 0, "run -d")
+    out = open(os.path.join(env.dir, "events.out"), "w+")
+    ev = subprocess.Popen([CFSRUN, "--root", env.root, "events", "--interval", "30", cid], stdout=out,
+                          stderr=subprocess.STDOUT)
+    try:
+        time.sleep(0.3)  # registered before the OOM
+        open(flag, "w").close()
+        deadline, lines = time.time() + 15, []
+        while time.time() < deadline:
+            out.seek(0)
+            lines = [json.loads(l) for l in out.read().splitlines() if l.strip()]
+            if any(l.get("type") == "oom" for l in lines):
+                break
+            time.sleep(0.05)
+        eq([l for l in lines if l.get("type") == "oom"][:1], [{"type": "oom", "id": cid}], "an oom event, as runc's")
+        eq(int(cg(env, cid, "memory", "memory.oom_control").split("oom_kill ")[1].split()[0]) >= 1, True,
+           "the kernel counted a kill")
+    finally:
+        ev.kill()
+        ev.wait()
+        out.close()
+    env.cfs("delete", "-f", cid)
+
+
+def test_events_stream_ends_with_the_container(env):
+    cid = running(env)
+    ev = subprocess.Popen([CFSRUN, "--root", env.root, "events", "--interval", "0.1", cid], stdout=subprocess.PIPE,
+                          text=True)
+    first = ev.stdout.readline()
+    eq(json.loads(first)["type"], "stats", "stats every interval")
+    env.cfs("kill", cid, "KILL")
+    eq(ev.wait(timeout=10), 0, "events ends when the container stops")
     env.cfs("delete", "-f", cid)
 
 
