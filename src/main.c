@@ -220,6 +220,8 @@ main (int argc, char **argv)
   r = parse_globals (argc, argv, &g, &log, &err);
   if (r == 0)
     r = cfs_log_init (&log, &err);
+  if (r == 0)
+    cfsrun_trace_init ();
   if (r == 0 && g.root == NULL && (g.root = default_root (&err, rootbuf, sizeof rootbuf)) == NULL)
     r = -1;
   if (r == 0 && optind >= argc)

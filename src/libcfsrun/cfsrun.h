@@ -15,6 +15,11 @@ struct cfsrun_global
   bool systemd_cgroup;
 };
 
+/* Once, after cfs_log_init: read the caller's W3C trace context
+   (TRACEPARENT, TRACESTATE) for --trace and hooks; a malformed one is
+   ignored with a debug note and not passed on.  */
+void cfsrun_trace_init (void);
+
 struct cfsrun_create_options
 {
   const char *id;

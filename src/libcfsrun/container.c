@@ -25,6 +25,7 @@
 #include "signals.h"
 #include "start.h"
 #include "state.h"
+#include "trace.h"
 #include "util.h"
 
 DEFINE_CLEANUP_FUNC (struct cfs_record, state_record_free)
@@ -97,24 +98,35 @@ run_hooks_warn (const struct cfs_record *rec, const char *kind, const char *stat
   hooks_run_warn (post_start ? h->poststart : h->poststop, n, kind, json);
 }
 
+static int
+open_created (const struct cfsrun_global *g, const char *id, struct opened *c, struct cfs_error **err)
+{
+  int r = open_container (g, id, LOCK_EX, c, err);
+
+  if (r < 0)
+    return r;
+  if (strcmp (c->status, "created") != 0)
+    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
+                     "cannot start container `%s`: it is %s, not created", id, c->status);
+  return 0;
+}
+
 int
 cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  const struct oci_hooks *h;
   int r;
 
-  r = open_container (g, id, LOCK_EX, &c, err);
-  if (r < 0)
+  if ((r = STEP ("start", "open", open_created (g, id, &c, err))) < 0)
     return r;
-  if (strcmp (c.status, "created") != 0)
-    return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
-                     "cannot start container `%s`: it is %s, not created", id, c.status);
-  r = start_release (c.dirfd, id, err);
+  h = c.rec->hooks;
+  r = start_release (c.dirfd, id, h ? hooks_budget_ms (h->start_container, h->start_container_len) : 0, err);
   /* Even a failed exec means the process went past `created`. */
-  if (mark_started (&c, r < 0 ? NULL : err) < 0 && r == 0)
+  if (STEP ("start", "record", mark_started (&c, r < 0 ? NULL : err)) < 0 && r == 0)
     return -EIO;
   if (r == 0)
-    run_hooks_warn (c.rec, "poststart", "running");
+    STEP ("start", "poststart", (run_hooks_warn (c.rec, "poststart", "running"), 0));
   return r;
 }
 
@@ -304,20 +316,20 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
         return cfs_fail (err, CFS_E_CONTAINER_STATE, 0, NULL,
                          "cannot delete container `%s`: it is %s, not stopped (use --force to kill it)", id,
                          c.status);
-      r = kill_and_wait (c.rec, id, err);
+      r = STEP ("delete", "kill", kill_and_wait (c.rec, id, err));
       if (r < 0)
         return r;
     }
   /* Processes exec'd into the container may outlive its init. */
   if (c.rec->cgroup_leaves_len)
     cgroup_signal_all (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, SIGKILL);
-  if ((r = remove_cgroups (c.rec, force, err)) < 0)
+  if ((r = STEP ("delete", "cgroup", remove_cgroups (c.rec, force, err))) < 0)
     return r;
   if (c.rec->has_host_mount_id)
     rootfs_detach_host_mounts (c.rec->rootfs, c.rec->host_mount_id);
-  r = state_dir_remove (c.rootfd, id, c.dirfd, err);
+  r = STEP ("delete", "state", state_dir_remove (c.rootfd, id, c.dirfd, err));
   if (r == 0)
-    run_hooks_warn (c.rec, "poststop", "stopped");
+    STEP ("delete", "poststop", (run_hooks_warn (c.rec, "poststop", "stopped"), 0));
   return r;
 }
 

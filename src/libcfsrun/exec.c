@@ -34,6 +34,7 @@
 #include "scheduling.h"
 #include "sync.h"
 #include "terminal.h"
+#include "trace.h"
 #include "util.h"
 
 #ifndef CLONE_NEWTIME
@@ -362,58 +363,96 @@ join_cgroup (struct exec_ctx *x, struct cfs_error **err)
   return 0;
 }
 
+/* Into the container's namespaces but pid and time (entered by the
+   parent, for its children), as root of its user namespace if it has one. */
+static int
+join_namespaces (struct exec_ctx *x, struct cfs_error **err)
+{
+  int flags = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+
+  if (flags && setns (x->pidfd, flags) < 0)
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
+  if ((x->ns_flags & CLONE_NEWUSER || x->user_joined) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "become root in the container's user namespace");
+  closep (&x->pidfd);
+  x->pidfd = -1;
+  return 0;
+}
+
+static int
+child_terminal (struct exec_ctx *x, struct cfs_error **err)
+{
+  int r = x->console_fd >= 0 ? terminal_setup (x->console_fd, x->cfg.spec->process, false, err) : 0;
+
+  closep (&x->console_fd);
+  x->console_fd = -1;
+  return r;
+}
+
+static int
+child_process (struct exec_ctx *x, struct cfs_error **err)
+{
+  const struct oci_process *p = x->cfg.spec->process;
+  int r = sched_apply (x->cfg.spec, err);
+
+  if (r == 0 && p->exec_cpu_affinity && p->exec_cpu_affinity->final)
+    r = sched_set_affinity (p->exec_cpu_affinity->final, "process.execCPUAffinity.final", err);
+  if (r < 0)
+    return r;
+  return process_setup (p, x->cfg.has_caps ? &x->cfg.caps : NULL, x->cfg.seccomp, &x->exec_path, err);
+}
+
+static int
+child_fds (int preserve_fds, struct cfs_error **err)
+{
+  int i;
+
+  if (util_cloexec_from (3) < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "mark inherited fds close-on-exec");
+  for (i = 3; i < 3 + preserve_fds; i++)
+    if (fcntl (i, F_SETFD, 0) < 0 && errno != EBADF)
+      return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "pass fd %d (--preserve-fds)", i);
+  return 0;
+}
+
 static __attribute__ ((noreturn)) void
 exec_child (struct exec_ctx *x, int fd, int preserve_fds)
 {
-  struct cfs_error *e = NULL;
+  struct cfs_error *e = NULL, **err = &e;
   const struct oci_process *p = x->cfg.spec->process;
-  int i, r;
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* Into the container's cgroup first, while host paths are ours ("0" is
      the writer itself: our pid here is the container namespace's).  */
-  r = join_cgroup (x, &e);
-  if (r == 0)
-    r = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME)
-            ? setns (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME))
-            : 0;
-  if (r < 0)
-    r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
-  if (r == 0 && (x->ns_flags & CLONE_NEWUSER || x->user_joined)
-      && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    r = cfs_fail (&e, CFS_E_NAMESPACE, errno, NULL, "become root in the container's user namespace");
-  closep (&x->pidfd);
-  if (r == 0 && x->console_fd >= 0)
-    r = terminal_setup (x->console_fd, p, false, &e);
-  closep (&x->console_fd);
-  if (r == 0)
-    r = sched_apply (x->cfg.spec, &e);
-  if (r == 0 && p->exec_cpu_affinity && p->exec_cpu_affinity->final)
-    r = sched_set_affinity (p->exec_cpu_affinity->final, "process.execCPUAffinity.final", &e);
-  if (r == 0)
-    r = process_setup (p, x->cfg.has_caps ? &x->cfg.caps : NULL, x->cfg.seccomp, &x->exec_path, &e);
-  if (r == 0 && util_cloexec_from (3) < 0)
-    r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "mark inherited fds close-on-exec");
-  for (i = 3; r == 0 && i < 3 + preserve_fds; i++)
-    if (fcntl (i, F_SETFD, 0) < 0 && errno != EBADF)
-      r = cfs_fail (&e, CFS_E_PROCESS, errno, NULL, "pass fd %d (--preserve-fds)", i);
-  if (r == 0)
-    r = lsm_apply_exec (p, &e);
-  if (r == 0)
-    r = process_seccomp_last (p, x->cfg.seccomp, &e);
-  if (r == 0)
-    process_exec (p, x->exec_path, &e);
+  if (STEP ("exec-child", "cgroup", join_cgroup (x, err)) == 0
+      && STEP ("exec-child", "join", join_namespaces (x, err)) == 0
+      && STEP ("exec-child", "terminal", child_terminal (x, err)) == 0
+      && STEP ("exec-child", "process", child_process (x, err)) == 0
+      && STEP ("exec-child", "fds", child_fds (preserve_fds, err)) == 0
+      && STEP ("exec-child", "lsm", lsm_apply_exec (p, err)) == 0
+      && STEP ("exec-child", "seccomp", process_seccomp_last (p, x->cfg.seccomp, err)) == 0)
+    process_exec (p, x->exec_path, err);
   sync_send_error (fd, e);
   _exit (127);
 }
 
-/* Wait for the child's verdict on exec: EOF means it exec'd. */
+/* Wait (bounded) for the child's verdict on exec: EOF means it exec'd. */
 static int
-wait_exec (int fd, pid_t pid, struct cfs_error **err)
+wait_exec (int fd, pid_t pid, const char *id, struct cfs_error **err)
 {
-  char buf[8192];
+  char buf[8192], who[300];
   ssize_t n;
+  int r;
 
+  snprintf (who, sizeof who, "the process exec'd into container `%s` (pid %d)", id, (int)pid);
+  r = sync_poll (fd, sync_timeout_ms (), who, "its exec", err);
+  if (r < 0)
+    {
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      return r;
+    }
   do
     n = recv (fd, buf, sizeof buf, 0);
   while (n < 0 && errno == EINTR);
@@ -446,6 +485,45 @@ unsupported (const struct cfsrun_exec_options *o, struct cfs_error **err)
   return 0;
 }
 
+static int
+exec_load (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, struct exec_ctx *x,
+           struct cfs_error **err)
+{
+  int r;
+
+  if ((r = unsupported (o, err)) < 0 || (r = load_container (g, o->id, x, err)) < 0)
+    return r;
+  return build_process (o, x, err);
+}
+
+static int
+exec_fork (struct exec_ctx *x, const struct cfsrun_exec_options *o, int sp[2], pid_t *ret_pid,
+           struct cfs_error **err)
+{
+  const struct oci_process *p = x->cfg.spec->process;
+  pid_t pid;
+  int r;
+
+  /* The initial affinity is the parent's, inherited across fork. */
+  if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
+      && (r = sched_set_affinity (p->exec_cpu_affinity->initial, "process.execCPUAffinity.initial", err)) < 0)
+    return r;
+  pid = fork ();
+  if (pid < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "fork the process to exec");
+  if (pid == 0)
+    {
+      close (sp[0]);
+      exec_child (x, sp[1], o->preserve_fds);
+    }
+  *ret_pid = pid;
+  closep (&sp[1]);
+  sp[1] = -1;
+  closep (&x->console_fd);
+  x->console_fd = -1;
+  return 0;
+}
+
 int
 cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
                        struct cfs_error **err)
@@ -456,39 +534,19 @@ cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_o
 
   for (r = 0; r < NS_MAX; r++)
     x.cfg.ns.fd[r] = -1;
-  if ((r = unsupported (o, err)) < 0 || (r = load_container (g, o->id, &x, err)) < 0
-      || (r = build_process (o, &x, err)) < 0 || (r = open_init (&x, o->id, err)) < 0
-      || (r = open_console (o, &x.console_fd, &proxy, err)) < 0 || (r = sync_socketpair (sp, err)) < 0)
+  if ((r = STEP ("exec", "load", exec_load (g, o, &x, err))) < 0
+      || (r = STEP ("exec", "enter", open_init (&x, o->id, err))) < 0
+      || (r = open_console (o, &x.console_fd, &proxy, err)) < 0 || (r = sync_socketpair (sp, err)) < 0
+      || (r = STEP ("exec", "fork", exec_fork (&x, o, sp, &pid, err))) < 0)
     goto out;
-  /* The initial affinity is the parent's, inherited across fork. */
-  if (x.cfg.spec->process->exec_cpu_affinity && x.cfg.spec->process->exec_cpu_affinity->initial
-      && (r = sched_set_affinity (x.cfg.spec->process->exec_cpu_affinity->initial,
-                                  "process.execCPUAffinity.initial", err))
-             < 0)
-    goto out;
-  pid = fork ();
-  if (pid < 0)
-    {
-      r = cfs_fail (err, CFS_E_PROCESS, errno, NULL, "fork the process to exec");
-      goto out;
-    }
-  if (pid == 0)
-    {
-      close (sp[0]);
-      exec_child (&x, sp[1], o->preserve_fds);
-    }
-  closep (&sp[1]);
-  sp[1] = -1;
-  closep (&x.console_fd);
-  x.console_fd = -1;
   if (!o->detach)
     signals_forward_to (pid);
-  r = wait_exec (sp[0], pid, err);
+  r = STEP ("exec", "exec", wait_exec (sp[0], pid, o->id, err));
   if (r < 0)
     goto out;
   if (proxy >= 0 && (r = terminal_receive (proxy, &master, err)) < 0)
     goto out;
-  if (o->pid_file && (r = util_write_pid_file (o->pid_file, pid, err)) < 0)
+  if (o->pid_file && (r = STEP ("exec", "pid-file", util_write_pid_file (o->pid_file, pid, err))) < 0)
     goto out;
   if (o->detach)
     *ret_status = 0;

@@ -9,13 +9,31 @@
 #include <sys/wait.h>
 
 #include "log.h"
+#include "trace.h"
 #include "util.h"
 
 /* Keep this much of a failing hook's stderr for the error message. */
 #define HOOK_STDERR_MAX 2048
 
+static int
+hook_timeout_s (const struct oci_hook *h)
+{
+  return h->has_timeout && h->timeout > 0 ? h->timeout : HOOK_DEFAULT_TIMEOUT_S;
+}
+
+int
+hooks_budget_ms (const struct oci_hook *hooks, size_t n)
+{
+  size_t i;
+  int ms = 0;
+
+  for (i = 0; i < n; i++)
+    ms += hook_timeout_s (&hooks[i]) * 1000;
+  return ms;
+}
+
 static __attribute__ ((noreturn)) void
-hook_child (const struct oci_hook *h, int in, int errfd)
+hook_child (const struct oci_hook *h, char *const *env, int in, int errfd)
 {
   static char *const empty[] = { NULL };
   char *const fallback[] = { h->path, NULL };
@@ -27,34 +45,30 @@ hook_child (const struct oci_hook *h, int in, int errfd)
     _exit (127);
   /* A hook's stdout is noise to the caller of cfsrun: send it to stderr. */
   dup2 (errfd, 1);
-  execve (h->path, h->args_len ? h->args : fallback, h->env ? h->env : empty);
+  execve (h->path, h->args_len ? h->args : fallback, env ? env : h->env ? h->env : empty);
   dprintf (2, "exec `%s`: %s", h->path, strerror (errno));
   _exit (127);
 }
 
-/* Wait for PID for at most TIMEOUT_S seconds (0: no limit), reading its
-   stderr meanwhile.  Returns the wait status, or -ETIMEDOUT.  */
+/* Wait for PID for at most TIMEOUT_S seconds, reading its stderr
+   meanwhile.  Returns the wait status, or -ETIMEDOUT.  */
 static int
 wait_hook (pid_t pid, int errfd, int timeout_s, char *buf, size_t size)
 {
   int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
-  uint64_t deadline = timeout_s > 0 ? util_now_ns () + (uint64_t)timeout_s * 1000000000ULL : 0;
+  uint64_t deadline = util_now_ns () + (uint64_t)timeout_s * 1000000000ULL;
   size_t len = 0;
   int st = 0;
 
   for (;;)
     {
       struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = errfd, .events = POLLIN } };
-      int ms = -1, r;
+      uint64_t now = util_now_ns ();
+      int ms, r;
 
-      if (deadline)
-        {
-          uint64_t now = util_now_ns ();
-
-          if (now >= deadline)
-            break;
-          ms = (int)((deadline - now) / 1000000) + 1;
-        }
+      if (now >= deadline)
+        break;
+      ms = (int)((deadline - now) / 1000000) + 1;
       r = poll (p, errfd >= 0 ? 2 : 1, ms);
       if (r < 0 && errno == EINTR)
         continue;
@@ -105,6 +119,7 @@ write_state (int fd, const char *json)
 static int
 run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state_json, struct cfs_error **err)
 {
+  _cleanup_ (trace_env_freep) char **env = trace_hook_env (h->env, h->env_len);
   int in[2], errp[2], st;
   char out[HOOK_STDERR_MAX];
   pid_t pid;
@@ -119,7 +134,7 @@ run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state
     }
   pid = fork ();
   if (pid == 0)
-    hook_child (h, in[0], errp[1]);
+    hook_child (h, env, in[0], errp[1]);
   close (in[0]);
   close (errp[1]);
   if (pid < 0)
@@ -133,13 +148,17 @@ run_one (const struct oci_hook *h, size_t i, const char *kind, const char *state
   fcntl (in[1], F_SETFL, O_NONBLOCK);
   write_state (in[1], state_json);
   close (in[1]);
-  st = wait_hook (pid, errp[0], h->has_timeout ? h->timeout : 0, out, sizeof out);
+  st = wait_hook (pid, errp[0], hook_timeout_s (h), out, sizeof out);
   close (errp[0]);
   for (size_t l = strlen (out); l > 0 && (out[l - 1] == '\n' || out[l - 1] == ' '); l--)
     out[l - 1] = '\0';
-  if (st == -ETIMEDOUT)
+  if (st == -ETIMEDOUT && h->has_timeout && h->timeout > 0)
     return cfs_fail (err, CFS_E_HOOK_TIMEOUT, 0, h->path,
                      "hooks.%s[%zu]: killed after its timeout of %d s:", kind, i, h->timeout);
+  if (st == -ETIMEDOUT)
+    return cfs_fail (err, CFS_E_HOOK_TIMEOUT, 0, h->path,
+                     "hooks.%s[%zu]: killed after %d s, the bound for a hook with no `timeout`:", kind, i,
+                     HOOK_DEFAULT_TIMEOUT_S);
   if (WIFEXITED (st) && WEXITSTATUS (st) == 0)
     return 0;
   if (WIFSIGNALED (st))

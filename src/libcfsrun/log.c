@@ -17,7 +17,13 @@
   F (S, STR, time, "time", _, OCI_REQ)                                                                       \
   F (S, STR, code, "code", _, OCI_OPT)                                                                       \
   F (S, STR, path, "path", _, OCI_OPT)                                                                       \
-  F (S, I32, errnum, "errno", _, OCI_OPT)
+  F (S, I32, errnum, "errno", _, OCI_OPT)                                                                    \
+  F (S, STR, process, "process", _, OCI_OPT)                                                                 \
+  F (S, STR, phase, "phase", _, OCI_OPT)                                                                     \
+  F (S, U64, duration_ns, "duration_ns", _, OCI_OPT)                                                         \
+  F (S, STR, trace_id, "trace_id", _, OCI_OPT)                                                               \
+  F (S, STR, span_id, "span_id", _, OCI_OPT)                                                                 \
+  F (S, STR, parent_id, "parent_id", _, OCI_OPT)
 
 OCI_DECLARE_STRUCT (cfs_log_line)
 OCI_DEFINE_TYPE (cfs_log_line)
@@ -28,6 +34,7 @@ static struct
   enum cfs_log_format format;
   bool debug;
   bool trace;
+  const char *trace_id; /* the caller's W3C trace, on every record */
 } log_state = { .fd = -1 };
 
 int
@@ -52,35 +59,50 @@ cfs_log_close (void)
   log_state.fd = -1;
 }
 
+void
+cfs_log_set_trace_id (const char *trace_id)
+{
+  log_state.trace_id = trace_id;
+}
+
 static void
-emit (const char *level, const char *msg, const struct cfs_error *e)
+emit_line (struct cfs_log_line *line, const struct cfs_error *e)
 {
   char ts[64];
 
   if (log_state.fd < 0)
     return;
   util_rfc3339_now (ts, sizeof ts);
+  line->time = ts;
+  line->trace_id = (char *)log_state.trace_id;
   if (log_state.format == CFS_LOG_JSON)
     {
-      struct cfs_log_line line = { .level = (char *)level, .msg = (char *)msg, .time = ts };
       _cleanup_free_ char *json = NULL;
       size_t len = 0;
 
       if (e)
         {
-          line.code = (char *)cfs_code_name (e->code);
-          line.path = e->path;
-          line.errnum = e->errnum;
-          line.has_errnum = e->errnum != 0;
+          line->code = (char *)cfs_code_name (e->code);
+          line->path = e->path;
+          line->errnum = e->errnum;
+          line->has_errnum = e->errnum != 0;
         }
-      if (oci_encode (&cfs_log_line_type, &line, false, &json, &len) == 0)
+      if (oci_encode (&cfs_log_line_type, line, false, &json, &len) == 0)
         {
           json[len] = '\n';
           util_write_all (log_state.fd, json, len + 1);
         }
       return;
     }
-  dprintf (log_state.fd, "%s %s: %s\n", ts, level, msg);
+  dprintf (log_state.fd, "%s %s: %s\n", ts, line->level, line->msg);
+}
+
+static void
+emit (const char *level, const char *msg, const struct cfs_error *e)
+{
+  struct cfs_log_line line = { .level = (char *)level, .msg = (char *)msg };
+
+  emit_line (&line, e);
 }
 
 void
@@ -133,14 +155,29 @@ cfs_trace_enabled (void)
 }
 
 void
-cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result)
+cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result, const char *span_id,
+                 const char *parent_id)
 {
-  char line[256];
+  char text[320], ids[128] = "";
 
-  snprintf (line, sizeof line, "trace: %s phase %-12s %8.3f ms%s", who, phase, ns / 1e6,
-            result < 0 ? " FAILED" : "");
+  if (log_state.trace_id && span_id)
+    snprintf (ids, sizeof ids, " trace_id=%s span_id=%s parent_id=%s", log_state.trace_id, span_id,
+              parent_id ? parent_id : "");
+  snprintf (text, sizeof text, "trace: %s phase %-12s %8.3f ms%s%s", who, phase, ns / 1e6,
+            result < 0 ? " FAILED" : "", ids);
   if (log_state.fd >= 0)
-    emit ("trace", line, NULL);
+    {
+      struct cfs_log_line line = { .level = "trace",
+                                   .msg = text,
+                                   .process = (char *)who,
+                                   .phase = (char *)phase,
+                                   .duration_ns = ns,
+                                   .has_duration_ns = true,
+                                   .span_id = (char *)span_id,
+                                   .parent_id = span_id ? (char *)parent_id : NULL };
+
+      emit_line (&line, NULL);
+    }
   else
-    fprintf (stderr, "cfsrun: %s\n", line);
+    fprintf (stderr, "cfsrun: %s\n", text);
 }

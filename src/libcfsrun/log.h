@@ -31,8 +31,13 @@ void cfs_log_error (const struct cfs_error *e);
 void cfs_log_warning (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void cfs_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
+/* The W3C trace id (trace.c) that every record carries from now on. */
+void cfs_log_set_trace_id (const char *trace_id);
+
 bool cfs_trace_enabled (void);
-/* One line per phase: which process, which phase, how long it took. */
-void cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result);
+/* One line per phase: which process, which phase, how long it took, and
+   with a trace context its span id and parent span id (else NULL).  */
+void cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result, const char *span_id,
+                      const char *parent_id);
 
 #endif

@@ -74,16 +74,13 @@
 #include "scheduling.h"
 #include "sysctl.h"
 #include "terminal.h"
+#include "trace.h"
 #include "userns.h"
 #include "util.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
-
-/* How long `start` waits for the container process to answer; it answers
-   at once unless it is stuck, so this bound only turns a hang into an error. */
-#define START_TIMEOUT_MS 30000
 
 struct start_ctx
 {
@@ -110,38 +107,8 @@ struct start_ctx
   struct cgroup_layout cg;      /* the host's, read at the cgroup phase */
   struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
   struct systemd_scope scope;
+  char who[48];                 /* parent: "the container process (pid N)", for waits */
 };
-
-static int
-phase_end (const char *who, const char *name, uint64_t t0, int r, struct cfs_error **err)
-{
-  if (cfs_trace_enabled ())
-    cfs_trace_phase (who, name, util_now_ns () - t0, r);
-  if (r < 0)
-    return cfs_wrap (err, "%s", name);
-  return r;
-}
-
-/* Crash testing: CFSRUN_TEST_KILL_AT=WHO:PHASE makes that process SIGKILL
-   itself as the phase begins, so tests can show delete --force cleans up
-   after a crash anywhere.  Read once; costs a compare per phase.  */
-static const char *kill_at;
-
-static void
-crash_point (const char *who, const char *name)
-{
-  size_t l = strlen (who);
-
-  if (kill_at && strncmp (kill_at, who, l) == 0 && kill_at[l] == ':' && strcmp (kill_at + l + 1, name) == 0)
-    raise (SIGKILL);
-}
-
-#define PHASE(who, name, expr)                                                                               \
-  ({                                                                                                         \
-    uint64_t _t0 = cfs_trace_enabled () ? util_now_ns () : 0;                                                \
-    crash_point (who, name);                                                                                 \
-    phase_end (who, name, _t0, (expr), err);                                                                 \
-  })
 
 /* ------------------------------------------------------------------ child */
 
@@ -258,7 +225,10 @@ child_create_hooks (struct start_ctx *c, struct cfs_error **err)
     return 0;
   r = sync_send (c->sync[1], SYNC_CREATE_HOOKS, err);
   if (r == 0)
-    r = sync_wait_data (c->sync[1], SYNC_HOOKS_DONE, "cfsrun create", &json, err);
+    r = sync_wait_longer (c->sync[1], SYNC_HOOKS_DONE, "cfsrun create",
+                          hooks_budget_ms (h->prestart, h->prestart_len)
+                              + hooks_budget_ms (h->create_runtime, h->create_runtime_len),
+                          &json, err);
   if (r < 0)
     return r;
   return hooks_run (h->create_container, h->create_container_len, "createContainer", json, err);
@@ -444,7 +414,7 @@ child_main (struct start_ctx *c)
   if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
     _exit (1);
   /* From here errors go to `cfsrun start`, over its connection. */
-  if (PHASE ("child", "hooks", child_start_hooks (c, err)) < 0
+  if (PHASE ("child", "start-hooks", child_start_hooks (c, err)) < 0
       || PHASE ("child", "fds", child_fds (c, err)) < 0
       || PHASE ("child", "lsm", lsm_apply_exec (c->cfg.spec->process, err)) < 0
       || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0
@@ -617,6 +587,7 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   if (pid == 0)
     child_main (c);
   c->pid = pid;
+  snprintf (c->who, sizeof c->who, "the container process (pid %d)", (int)pid);
   closep (&c->sync[1]);
   c->sync[1] = -1;
   closep (&c->listen_fd);
@@ -769,7 +740,11 @@ parent_oom (struct start_ctx *c, struct cfs_error **err)
 static int
 parent_wait_child (struct start_ctx *c, struct cfs_error **err)
 {
-  return sync_wait (c->sync[0], SYNC_CHILD_READY, "the container process", err);
+  const struct oci_hooks *h = c->rec.hooks;
+
+  /* It runs the createContainer hooks meanwhile. */
+  return sync_wait_longer (c->sync[0], SYNC_CHILD_READY, c->who,
+                           h ? hooks_budget_ms (h->create_container, h->create_container_len) : 0, NULL, err);
 }
 
 /* prestart (deprecated, still run) and createRuntime, when the child has
@@ -783,7 +758,7 @@ parent_create_hooks (struct start_ctx *c, struct cfs_error **err)
 
   if (!has_create_hooks (h))
     return 0;
-  r = sync_wait (c->sync[0], SYNC_CREATE_HOOKS, "the container process", err);
+  r = sync_wait (c->sync[0], SYNC_CREATE_HOOKS, c->who, err);
   /* prestart hooks were run by `start` before runtime-spec 1.0.2 and still
      expect the status of then, "created" (crun does the same).  */
   if (r == 0 && h->prestart_len)
@@ -900,7 +875,6 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
                          .listener_fd = -1 };
   int r;
 
-  kill_at = getenv ("CFSRUN_TEST_KILL_AT");
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
       || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
       || (r = PHASE ("parent", "cgroup", parent_cgroup (&c, err))) < 0
@@ -921,29 +895,13 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
 
 /* ------------------------------------------------------------------ start */
 
+/* Connect to the waiting container process; it answers 'S' and goes on. */
 static int
-wait_readable (int fd, const char *id, struct cfs_error **err)
-{
-  struct pollfd p = { .fd = fd, .events = POLLIN };
-  int r;
-
-  do
-    r = poll (&p, 1, START_TIMEOUT_MS);
-  while (r < 0 && errno == EINTR);
-  if (r == 0)
-    return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "container `%s` did not answer `start` within %d s", id,
-                     START_TIMEOUT_MS / 1000);
-  return r < 0 ? cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for container `%s`", id) : 0;
-}
-
-int
-start_release (int dirfd, const char *id, struct cfs_error **err)
+release_connect (int dirfd, const char *id, int *ret_fd, struct cfs_error **err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  _cleanup_free_ char *rest = NULL;
-  char ack = 0;
-  size_t len = 0;
+  char who[300], ack = 0;
   int r;
 
   if (fd < 0)
@@ -951,14 +909,28 @@ start_release (int dirfd, const char *id, struct cfs_error **err)
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd, CFS_START_SOCKET);
   if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     return cfs_fail (err, CFS_E_SYNC, errno, NULL, "connect to container `%s`", id);
-  if ((r = wait_readable (fd, id, err)) < 0)
+  snprintf (who, sizeof who, "the process of container `%s`", id);
+  if ((r = sync_poll (fd, sync_timeout_ms (), who, "its answer to `start`", err)) < 0)
     return r;
   if (util_read_all (fd, &ack, 1) != 1 || ack != 'S')
     return cfs_fail (err, CFS_E_PROCESS, 0, NULL,
                      "the process of container `%s` exited before it could start", id);
-  /* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
-     are the error the child hit on the way.  */
-  if ((r = wait_readable (fd, id, err)) < 0)
+  *ret_fd = TAKE_FD (fd);
+  return 0;
+}
+
+/* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
+   are the error the child hit on the way.  */
+static int
+release_wait_exec (int fd, int dirfd, const char *id, int extra_ms, struct cfs_error **err)
+{
+  _cleanup_free_ char *rest = NULL;
+  char who[300];
+  size_t len = 0;
+  int r;
+
+  snprintf (who, sizeof who, "the process of container `%s`", id);
+  if ((r = sync_poll (fd, sync_timeout_ms () + extra_ms, who, "exec of the program", err)) < 0)
     return r;
   r = util_read_fd (fd, "start socket", &rest, &len, err);
   if (r < 0)
@@ -974,4 +946,15 @@ start_release (int dirfd, const char *id, struct cfs_error **err)
     }
   unlinkat (dirfd, CFS_START_SOCKET, 0);
   return 0;
+}
+
+int
+start_release (int dirfd, const char *id, int extra_ms, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = -1;
+  int r = STEP ("start", "connect", release_connect (dirfd, id, &fd, err));
+
+  if (r < 0)
+    return r;
+  return STEP ("start", "exec", release_wait_exec (fd, dirfd, id, extra_ms, err));
 }

@@ -15,7 +15,9 @@ int start_create (const struct cfsrun_global *g, const struct cfsrun_create_opti
                   pid_t *ret_pid, struct cfs_error **err);
 
 /* `start`: release a created container whose state directory is DIRFD
-   (locked by the caller) into exec, and report whether exec succeeded. */
-int start_release (int dirfd, const char *id, struct cfs_error **err);
+   (locked by the caller) into exec, and report whether exec succeeded.
+   EXTRA_MS: what its startContainer hooks may take, on top of the bound
+   of the wait.  */
+int start_release (int dirfd, const char *id, int extra_ms, struct cfs_error **err);
 
 #endif

@@ -6,14 +6,22 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 
 #include "cgroup.h"
 #include "proc.h"
+#include "sync.h"
 #include "util.h"
 
 OCI_DEFINE_TYPE (cfs_record)
 
 #define CFS_ID_MAX 1024
+
+/* The lock on a container's state is waited for this many sync timeouts
+   (5 minutes): longer than a command holds it, hooks included, unless the
+   holder is stuck.  */
+#define LOCK_TIMEOUT_WAITS 5
 
 struct cfs_record *
 state_record_free (struct cfs_record *r)
@@ -85,12 +93,51 @@ state_root_open (const char *root, int *ret_fd, struct cfs_error **err)
   return 0;
 }
 
+/* Who holds the flock on DIRFD, from /proc/locks, or 0. */
+static int
+lock_holder (int dirfd)
+{
+  _cleanup_free_ char *text = NULL;
+  struct stat st;
+  const char *l;
+
+  if (fstat (dirfd, &st) < 0 || util_read_file_at (AT_FDCWD, "/proc/locks", &text, NULL, NULL) < 0)
+    return 0;
+  for (l = text; l && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
+    {
+      unsigned maj, min;
+      unsigned long long ino;
+      int pid;
+
+      if (sscanf (l, "%*d: FLOCK %*s %*s %d %x:%x:%llu", &pid, &maj, &min, &ino) == 4 && ino == st.st_ino
+          && maj == major (st.st_dev) && min == minor (st.st_dev))
+        return pid;
+    }
+  return 0;
+}
+
+/* Every command holds the lock for a bounded time (its own waits are
+   bounded), so a lock held much longer than any wait means a stuck
+   holder: say which, rather than wait for ever.  */
 static int
 lock_dir (int dirfd, int lock_op, const char *id, struct cfs_error **err)
 {
-  while (flock (dirfd, lock_op) < 0)
-    if (errno != EINTR)
-      return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "lock state of container");
+  uint64_t deadline = util_now_ns () + (uint64_t)LOCK_TIMEOUT_WAITS * sync_timeout_ms () * 1000000ULL;
+  struct timespec step = { 0, 1000000 };
+
+  while (flock (dirfd, lock_op | LOCK_NB) < 0)
+    {
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return cfs_fail (err, CFS_E_STATE_STORE, errno, id, "lock state of container");
+      if (util_now_ns () >= deadline)
+        return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL,
+                         "container `%s` is still locked by another cfsrun command (pid %d) after %d s: "
+                         "it is stuck; kill it, then try again",
+                         id, lock_holder (dirfd), LOCK_TIMEOUT_WAITS * sync_timeout_ms () / 1000);
+      nanosleep (&step, NULL);
+      if (step.tv_nsec < 8000000)
+        step.tv_nsec *= 2;
+    }
   return 0;
 }
 

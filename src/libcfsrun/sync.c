@@ -1,6 +1,8 @@
 #include "sync.h"
 
+#include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,6 +11,52 @@
 
 /* Big enough for a state JSON with many annotations. */
 #define SYNC_MSG_MAX 65536
+
+/* The other side answers within milliseconds unless it is stuck; this
+   bound turns a hang into an error that names who is stuck.  */
+#define SYNC_TIMEOUT_MS 60000
+
+static const char *const msg_names[SYNC_MAX] = {
+  [SYNC_PARENT_READY] = "parent-ready",
+  [SYNC_CREATE_HOOKS] = "create-hooks",
+  [SYNC_HOOKS_DONE] = "hooks-done",
+  [SYNC_CHILD_READY] = "child-ready",
+  [SYNC_CREATED] = "created",
+  [SYNC_SECCOMP_STATE] = "seccomp-state",
+  [SYNC_ERROR] = "error",
+};
+
+int
+sync_timeout_ms (void)
+{
+  /* Test-only: the timeout tests cannot wait a minute. */
+  const char *v = getenv ("CFSRUN_TEST_SYNC_TIMEOUT_MS");
+  int ms = v ? atoi (v) : 0;
+
+  return ms > 0 ? ms : SYNC_TIMEOUT_MS;
+}
+
+int
+sync_poll (int fd, int timeout_ms, const char *who, const char *what, struct cfs_error **err)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  uint64_t deadline = util_now_ns () + (uint64_t)timeout_ms * 1000000ULL;
+  int r;
+
+  for (;;)
+    {
+      uint64_t now = util_now_ns ();
+
+      r = now >= deadline ? 0 : poll (&p, 1, (int)((deadline - now) / 1000000) + 1);
+      if (r > 0)
+        return 0;
+      if (r == 0)
+        return cfs_fail (err, CFS_E_TIMEOUT, 0, NULL, "%s did not answer within %d s (waiting for %s)", who,
+                         (timeout_ms + 999) / 1000, what);
+      if (errno != EINTR)
+        return cfs_fail (err, CFS_E_SYNC, errno, NULL, "wait for %s", who);
+    }
+}
 
 int
 sync_socketpair (int ret_fds[2], struct cfs_error **err)
@@ -71,10 +119,21 @@ sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err
 int
 sync_wait_data (int fd, enum sync_msg expect, const char *who, char **ret_data, struct cfs_error **err)
 {
-  char buf[SYNC_MSG_MAX];
+  return sync_wait_longer (fd, expect, who, 0, ret_data, err);
+}
+
+int
+sync_wait_longer (int fd, enum sync_msg expect, const char *who, int extra_ms, char **ret_data,
+                  struct cfs_error **err)
+{
+  char buf[SYNC_MSG_MAX], what[64];
   uint32_t type;
   ssize_t n;
+  int r;
 
+  snprintf (what, sizeof what, "`%s`", msg_names[expect]);
+  if ((r = sync_poll (fd, sync_timeout_ms () + extra_ms, who, what, err)) < 0)
+    return r;
   do
     n = recv (fd, buf, sizeof buf, 0);
   while (n < 0 && errno == EINTR);

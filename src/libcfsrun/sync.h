@@ -35,10 +35,24 @@ int sync_send_data (int fd, enum sync_msg msg, const char *data, size_t len, str
 void sync_send_error (int fd, const struct cfs_error *e);
 
 /* Wait for EXPECT.  A SYNC_ERROR from the peer becomes *err; EOF means the
-   peer died and is reported with WHO.  */
+   peer died and is reported with WHO.  Every wait is bounded by
+   sync_timeout_ms (): a stuck peer is a TIMEOUT error naming WHO and the
+   message awaited.  */
 int sync_wait (int fd, enum sync_msg expect, const char *who, struct cfs_error **err);
 
 /* The same, returning the payload (NUL-terminated, malloc'd) if any. */
 int sync_wait_data (int fd, enum sync_msg expect, const char *who, char **ret_data, struct cfs_error **err);
+
+/* The same, with EXTRA_MS more time: the peer runs hooks meanwhile. */
+int sync_wait_longer (int fd, enum sync_msg expect, const char *who, int extra_ms, char **ret_data,
+                      struct cfs_error **err);
+
+/* The bound on a wait for another process of cfsrun's (60 s;
+   CFSRUN_TEST_SYNC_TIMEOUT_MS=N sets it for tests).  */
+int sync_timeout_ms (void);
+
+/* Wait until FD is readable, at most TIMEOUT_MS; on timeout a TIMEOUT error
+   "WHO did not answer within N s (waiting for WHAT)".  */
+int sync_poll (int fd, int timeout_ms, const char *who, const char *what, struct cfs_error **err);
 
 #endif

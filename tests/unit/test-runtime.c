@@ -13,6 +13,7 @@
 #include "signals.h"
 #include "state.h"
 #include "tap.h"
+#include "trace.h"
 
 #define BASE  "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
 #define PROC  "\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}"
@@ -183,6 +184,44 @@ test_error_type (void)
   cfs_error_free (e);
 }
 
+static void
+test_traceparent (void)
+{
+  static const struct
+  {
+    const char *value, *why; /* why: NULL for valid, else part of the reason */
+  } cases[] = {
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", NULL },
+    { "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-later-fields", NULL },
+    { "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "trace id" },
+    { "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "all zeros" },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", "all zeros" },
+    { "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "version ff" },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "after the flags" },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g", "flags" },
+    { "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01", "form" },
+    { "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "too short" },
+    { "", "too short" },
+  };
+  struct trace_parent tp;
+  size_t i;
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      const char *why = trace_parse (cases[i].value, &tp);
+
+      if (cases[i].why == NULL)
+        ok (why == NULL, "traceparent `%s` is valid (%s)", cases[i].value, why ? why : "");
+      else
+        ok (why && strstr (why, cases[i].why), "traceparent `%s` is refused: %s", cases[i].value,
+            why ? why : "accepted");
+    }
+  trace_parse (cases[0].value, &tp);
+  is_str (tp.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736", "trace id parsed");
+  is_str (tp.parent_id, "00f067aa0ba902b7", "parent id parsed");
+  is_str (tp.flags, "01", "flags parsed");
+}
+
 int
 main (void)
 {
@@ -191,5 +230,6 @@ main (void)
   test_mount_options ();
   test_ids ();
   test_error_type ();
+  test_traceparent ();
   return tap_done ();
 }
