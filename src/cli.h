@@ -1,6 +1,7 @@
 /* Shared by the command files: each parses its own arguments and calls one
    function of libcfsrun.  A command returns the process exit code, or a
-   negative value with *err set (printed once by main).  */
+   negative value with *err set (printed once by main); an exit code with
+   *err set prints the error and exits with that code.  */
 #ifndef CFS_CLI_H
 #define CFS_CLI_H
 

@@ -116,5 +116,6 @@ cmd_run (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error 
   if (r < 0)
     return r;
   r = cfsrun_container_run (g, &o, detach, &status, err);
-  return r < 0 ? r : status;
+  /* The program ran and was killed (OOM): its status, and the error. */
+  return r < 0 && status <= 1 ? r : status;
 }

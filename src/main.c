@@ -245,12 +245,15 @@ main (int argc, char **argv)
           r = commands[i].run (argc, argv, &g, &err);
         }
     }
-  if (r < 0)
+  /* An error goes out once; a command may return an exit status with
+     one (run of a program the OOM killer killed).  */
+  if (err)
     {
       cfs_log_error (err);
       cfs_error_free (err);
-      r = 1;
     }
+  if (r < 0)
+    r = 1;
   cfs_log_close ();
   return r;
 }

@@ -36,7 +36,9 @@ int cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_
 int cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err);
 
 /* create + start; unless DETACH, wait for the container, delete it and
-   set *RET_STATUS to its exit code (128+signal when killed). */
+   set *RET_STATUS to its exit code (128+signal when killed).  A program
+   killed by the OOM killer is an INIT_OOM_KILLED error, with *RET_STATUS
+   still 137.  */
 int cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
                           int *ret_status, struct cfs_error **err);
 

@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "log.h"
 #include "hooks.h"
+#include "oom.h"
 #include "proc.h"
 #include "rootfs.h"
 #include "terminal.h"
@@ -111,17 +112,39 @@ open_created (const struct cfsrun_global *g, const char *id, struct opened *c, s
   return 0;
 }
 
+/* Killed by the OOM killer on its way to exec (the socket closes at death
+   as at exec): wait a little for it to be gone, then say so.  */
+static int
+check_oom_at_start (struct opened *c, uint64_t before, int r, struct cfs_error **err)
+{
+  const struct cfs_record *rec = c->rec;
+  struct timespec step = { 0, 5 * 1000 * 1000 };
+  int i;
+
+  if (oom_kills (rec->cgroup_leaves, rec->cgroup_leaves_len) <= before)
+    return r;
+  for (i = 0; i < 40 && proc_pid_is_running (rec->pid, rec->pid_start_time); i++)
+    nanosleep (&step, NULL);
+  if (r == 0 && proc_pid_is_running (rec->pid, rec->pid_start_time))
+    return 0; /* another process of the container was killed, not this one */
+  oom_explain (rec->cgroup_leaves, rec->cgroup_leaves_len, before, rec->id, "during start", err);
+  return -ENOMEM;
+}
+
 int
 cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
   const struct oci_hooks *h;
+  uint64_t oom_before;
   int r;
 
   if ((r = STEP ("start", "open", open_created (g, id, &c, err))) < 0)
     return r;
   h = c.rec->hooks;
+  oom_before = oom_kills (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len);
   r = start_release (c.dirfd, id, h ? hooks_budget_ms (h->start_container, h->start_container_len) : 0, err);
+  r = check_oom_at_start (&c, oom_before, r, err);
   /* Even a failed exec means the process went past `created`. */
   if (STEP ("start", "record", mark_started (&c, r < 0 ? NULL : err)) < 0 && r == 0)
     return -EIO;
@@ -360,12 +383,29 @@ run_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o
   return r;
 }
 
+/* The OOM kills in the container's memory cgroup so far; with BEFORE, and
+   if there were more since, the INIT_OOM_KILLED error for `run`.  */
+static uint64_t
+run_oom_kills (const struct cfsrun_global *g, const char *id, const uint64_t *before, struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  uint64_t n;
+
+  if (open_container (g, id, LOCK_SH, &c, NULL) < 0)
+    return 0;
+  n = oom_kills (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len);
+  if (before)
+    oom_explain (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, *before, id, "while it ran", err);
+  return n;
+}
+
 int
 cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
                       int *ret_status, struct cfs_error **err)
 {
   pid_t pid;
   int r, st = 0, master = -1;
+  uint64_t oom_before;
 
   r = run_create (g, o, detach, &pid, &master, err);
   if (r < 0)
@@ -385,6 +425,7 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
       *ret_status = r < 0 ? 1 : 0;
       return r;
     }
+  oom_before = run_oom_kills (g, o->id, NULL, NULL);
   if (master >= 0)
     {
       terminal_proxy (master, pid);
@@ -394,6 +435,14 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
     if (errno != EINTR)
       return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "wait for container `%s`", o->id);
   *ret_status = status_of_child (st);
+  /* Killed: by the OOM killer?  Said as an error; the status stays 137. */
+  if (WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL && err && *err == NULL)
+    run_oom_kills (g, o->id, &oom_before, err);
+  if (err && *err)
+    {
+      cfsrun_container_delete (g, o->id, true, NULL);
+      return cfs_error_value (*err);
+    }
   return cfsrun_container_delete (g, o->id, true, err);
 }
 

@@ -50,7 +50,8 @@
   X (CFS_E_HOOK_TIMEOUT, "HOOK_TIMEOUT")                                                                     \
   X (CFS_E_SYNC, "SYNC")                                                                                     \
   X (CFS_E_TIMEOUT, "TIMEOUT")                                                                               \
-  X (CFS_E_SYSTEM, "SYSTEM")
+  X (CFS_E_SYSTEM, "SYSTEM")                                                                                 \
+  X (CFS_E_INIT_OOM_KILLED, "INIT_OOM_KILLED")
 
 #define CFS_ERROR_ENUM(name, str) name,
 enum cfs_code

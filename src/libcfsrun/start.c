@@ -63,6 +63,7 @@
 #include "hooks.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "oom.h"
 #include "paths.h"
 #include "process.h"
 #include "proc.h"
@@ -107,6 +108,7 @@ struct start_ctx
   struct cgroup_layout cg;      /* the host's, read at the cgroup phase */
   struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
   struct systemd_scope scope;
+  uint64_t oom_before;          /* OOM kills in its memory cgroup before it joined */
   char who[48];                 /* parent: "the container process (pid N)", for waits */
 };
 
@@ -621,6 +623,7 @@ parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
   const struct oci_linux *lx = c->cfg.spec->linux;
   int r = 0;
 
+  c->oom_before = oom_kills (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
   /* systemd makes the scope around the process; then the limits are
      written as for cgroupfs, over whatever systemd wrote there.  */
   if (c->sd)
@@ -886,7 +889,12 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
       || (r = PHASE ("parent", "hooks", parent_create_hooks (&c, err))) < 0
       || (r = PHASE ("parent", "container", parent_wait_child (&c, err))) < 0
       || (r = PHASE ("parent", "created", parent_created (&c, err))) < 0)
-    parent_rollback (&c);
+    {
+      /* Its death, rather than what we saw of it, is the cause to report. */
+      if (c.pid > 0)
+        oom_explain (c.rec.cgroup_leaves, c.rec.cgroup_leaves_len, c.oom_before, o->id, "during create", err);
+      parent_rollback (&c);
+    }
   else
     *ret_pid = c.pid;
   ctx_done (&c);
