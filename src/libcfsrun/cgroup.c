@@ -81,18 +81,26 @@ v1_controllers (const char *super, char *buf, size_t size)
 int
 cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err)
 {
+  return cgroup_layout_read_at ("", ret, err);
+}
+
+int
+cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cfs_error **err)
+{
   _cleanup_free_ char *self = NULL;
-  char *line = NULL;
+  char *line = NULL, path[4096];
   size_t cap = 0;
   bool root_v2 = false, unified = false;
   FILE *f;
 
   memset (ret, 0, sizeof *ret);
-  if (util_read_file_at (AT_FDCWD, "/proc/self/cgroup", &self, NULL, err) < 0)
+  snprintf (path, sizeof path, "%s/proc/self/cgroup", sysroot);
+  if (util_read_file_at (AT_FDCWD, path, &self, NULL, err) < 0)
     return -EIO;
-  f = fopen ("/proc/self/mountinfo", "re");
+  snprintf (path, sizeof path, "%s/proc/self/mountinfo", sysroot);
+  f = fopen (path, "re");
   if (f == NULL)
-    return cfs_fail (err, CFS_E_SYSTEM, errno, "/proc/self/mountinfo", "read");
+    return cfs_fail (err, CFS_E_SYSTEM, errno, path, "read");
   while (getline (&line, &cap, f) > 0 && ret->n < CGROUP_MAX_HIER)
     {
       char mnt[256], fstype[32], super[1024];
@@ -107,10 +115,9 @@ cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err)
       if (strcmp (fstype, "cgroup2") == 0)
         {
           _cleanup_free_ char *ctrl = NULL;
-          char path[300];
 
           h->v2 = true;
-          snprintf (path, sizeof path, "%s/cgroup.controllers", mnt);
+          snprintf (path, sizeof path, "%s%s/cgroup.controllers", sysroot, mnt);
           if (util_read_file_at (AT_FDCWD, path, &ctrl, NULL, NULL) == 0)
             snprintf (h->controllers, sizeof h->controllers, "%s", ctrl);
           h->controllers[strcspn (h->controllers, "\n")] = '\0';

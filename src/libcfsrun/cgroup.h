@@ -39,9 +39,13 @@ struct cgroup_layout
   size_t n;
 };
 
-/* Read the layout from /proc/self/mountinfo and /proc/self/cgroup.
-   ROOT (normally "/sys/fs/cgroup") lets tests point it elsewhere.  */
+/* Read the layout from /proc/self/mountinfo and /proc/self/cgroup. */
 int cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err);
+
+/* The same from SYSROOT/proc/self/... and SYSROOT/sys/fs/cgroup/... (""
+   for the host): a fake host tree for `cfsrun check` tests.  Mount points
+   in the result are as the mountinfo says, without SYSROOT.  */
+int cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cfs_error **err);
 
 /* The hierarchy that has CONTROLLER ("memory", "hugetlb"...), or NULL. */
 const struct cgroup_hier *cgroup_find (const struct cgroup_layout *l, const char *controller);

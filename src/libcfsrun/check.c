@@ -1,6 +1,11 @@
 /* `cfsrun check`: what of cfsrun works on this host, and the fix for what
    does not.  Every item is probed, not guessed from versions, except where
-   a probe would change the host.  */
+   a probe would change the host.
+
+   Test-only: CFSRUN_CHECK_SYSROOT=DIR reads the host's files (mountinfo
+   and cgroup of /proc/self, /sys/fs/cgroup, /proc/sys, /etc/subuid and
+   /etc/subgid, the uidmap tools) under DIR instead, so tests can build each
+   layout.  The kernel probes (system calls, LSMs) are always this host's. */
 #include <fcntl.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -35,7 +40,16 @@ struct report
 {
   struct cfs_check_item items[MAX_ITEMS];
   size_t n;
+  const char *sysroot; /* "" for the host */
 };
+
+/* PATH of the host, under the test sysroot if there is one. */
+static const char *
+host_path (const struct report *r, const char *path, char *buf, size_t size)
+{
+  snprintf (buf, size, "%s%s", r->sysroot, path);
+  return buf;
+}
 
 static void item (struct report *r, const char *name, bool ok, const char *fix, const char *fmt, ...)
     __attribute__ ((format (printf, 5, 6)));
@@ -67,11 +81,12 @@ syscall_exists (long nr)
 }
 
 static long
-read_long (const char *path, long dflt)
+read_long (const struct report *r, const char *path, long dflt)
 {
   _cleanup_free_ char *text = NULL;
+  char buf[4096];
 
-  if (util_read_file_at (AT_FDCWD, path, &text, NULL, NULL) < 0)
+  if (util_read_file_at (AT_FDCWD, host_path (r, path, buf, sizeof buf), &text, NULL, NULL) < 0)
     return dflt;
   return strtol (text, NULL, 10);
 }
@@ -86,18 +101,22 @@ check_cgroups (struct report *r)
   size_t i, len = 0;
   bool writable = true;
 
-  if (cgroup_layout_read (&l, NULL) < 0)
+  if (cgroup_layout_read_at (r->sysroot, &l, NULL) < 0)
     {
-      item (r, "cgroups", false, "mount cgroup2 at /sys/fs/cgroup", "no cgroup filesystem mounted");
+      item (r, "cgroup layout", false,
+            "mount cgroup2 at /sys/fs/cgroup: mount -t cgroup2 none /sys/fs/cgroup",
+            "no cgroup filesystem is mounted under /sys/fs/cgroup");
+      item (r, "cgroup delegation", false, "mount cgroups first (see cgroup layout)",
+            "no cgroups: resource limits will fail");
       return;
     }
   for (i = 0; i < l.n && len < sizeof where; i++)
     {
-      char own[1400];
+      char own[4096];
 
       len += (size_t)snprintf (where + len, sizeof where - len, "%s%s=[%s]", i ? " " : "", l.h[i].name,
                                l.h[i].controllers);
-      snprintf (own, sizeof own, "%s%s", l.h[i].mnt, l.h[i].self);
+      snprintf (own, sizeof own, "%s%s%s", r->sysroot, l.h[i].mnt, l.h[i].self);
       writable &= access (own, W_OK) == 0;
     }
   item (r, "cgroup layout", true, NULL, "%s: %s", modes[l.mode], where);
@@ -113,14 +132,14 @@ check_cgroups (struct report *r)
 }
 
 static bool
-has_subids (const char *file, const char *user, uid_t uid)
+has_subids (const struct report *r, const char *file, const char *user, uid_t uid)
 {
   _cleanup_free_ char *text = NULL;
-  char num[16];
+  char num[16], buf[4096];
   const char *l;
 
   snprintf (num, sizeof num, "%u", (unsigned)uid);
-  if (util_read_file_at (AT_FDCWD, file, &text, NULL, NULL) < 0)
+  if (util_read_file_at (AT_FDCWD, host_path (r, file, buf, sizeof buf), &text, NULL, NULL) < 0)
     return false;
   for (l = text; l && *l; l = strchr (l, '\n'), l = l ? l + 1 : NULL)
     if ((user && strncmp (l, user, strlen (user)) == 0 && l[strlen (user)] == ':')
@@ -130,15 +149,15 @@ has_subids (const char *file, const char *user, uid_t uid)
 }
 
 static bool
-in_path (const char *tool)
+in_path (const struct report *r, const char *tool)
 {
-  char path[256];
+  char path[4096];
   const char *dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin" };
   size_t i;
 
   for (i = 0; i < ARRAY_SIZE (dirs); i++)
     {
-      snprintf (path, sizeof path, "%s/%s", dirs[i], tool);
+      snprintf (path, sizeof path, "%s%s/%s", r->sysroot, dirs[i], tool);
       if (access (path, X_OK) == 0)
         return true;
     }
@@ -146,33 +165,60 @@ in_path (const char *tool)
 }
 
 static void
-check_userns (struct report *r)
+check_subids (struct report *r)
 {
-  long max = read_long ("/proc/sys/user/max_user_namespaces", 1),
-       clone = read_long ("/proc/sys/kernel/unprivileged_userns_clone", 1);
   struct passwd *pw = getpwuid (geteuid ());
   const char *user = pw ? pw->pw_name : NULL;
-  bool subuid = has_subids ("/etc/subuid", user, geteuid ()),
-       subgid = has_subids ("/etc/subgid", user, geteuid ());
+  bool subuid = has_subids (r, "/etc/subuid", user, geteuid ()),
+       subgid = has_subids (r, "/etc/subgid", user, geteuid ());
+  char who[64], fix[256];
+
+  if (user)
+    snprintf (who, sizeof who, "%s", user);
+  else
+    snprintf (who, sizeof who, "uid %u", (unsigned)geteuid ());
+  if (user)
+    snprintf (fix, sizeof fix, "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s", user);
+  else
+    snprintf (fix, sizeof fix, "add the line `%u:100000:65536` to /etc/subuid and /etc/subgid",
+              (unsigned)geteuid ());
+  item (r, "subuid/subgid ranges", subuid && subgid, fix, "%s for %s",
+        subuid && subgid ? "present"
+        : subuid         ? "/etc/subgid has none"
+        : subgid         ? "/etc/subuid has none"
+                         : "missing from /etc/subuid and /etc/subgid",
+        who);
+}
+
+static void
+check_userns (struct report *r)
+{
+  long max = read_long (r, "/proc/sys/user/max_user_namespaces", 1),
+       clone = read_long (r, "/proc/sys/kernel/unprivileged_userns_clone", 1);
+  bool uidmap = in_path (r, "newuidmap"), gidmap = in_path (r, "newgidmap");
 
   item (r, "user namespaces", max > 0 && (clone != 0 || geteuid () == 0),
         "sysctl -w user.max_user_namespaces=15000 kernel.unprivileged_userns_clone=1",
         "max_user_namespaces=%ld, unprivileged_userns_clone=%ld", max, clone);
-  item (r, "subuid/subgid ranges", subuid && subgid,
-        "usermod --add-subuids 100000-165535 --add-subgids 100000-165535 USER", "%s for %s",
-        subuid && subgid ? "present" : "missing", user ? user : "this uid");
-  item (r, "newuidmap/newgidmap", in_path ("newuidmap") && in_path ("newgidmap"), "apt-get install uidmap",
-        "%s", in_path ("newuidmap") && in_path ("newgidmap") ? "installed" : "not installed");
+  check_subids (r);
+  item (r, "newuidmap/newgidmap", uidmap && gidmap, "apt-get install uidmap", "%s",
+        uidmap && gidmap ? "installed"
+        : uidmap         ? "newgidmap is not installed"
+        : gidmap         ? "newuidmap is not installed"
+                         : "not installed");
 }
 
 static void
 check_kernel (struct report *r)
 {
   const struct scmp_version *v = seccomp_version ();
+  char v2_root[4096], avail[4096];
+  bool v2 = access (host_path (r, "/sys/fs/cgroup/cgroup.controllers", v2_root, sizeof v2_root), F_OK) == 0;
   struct stat st;
   int pidfd;
 
-  item (r, "seccomp", access ("/proc/sys/kernel/seccomp/actions_avail", F_OK) == 0,
+  item (r, "seccomp",
+        access (host_path (r, "/proc/sys/kernel/seccomp/actions_avail", avail, sizeof avail), F_OK) == 0,
         "a kernel with CONFIG_SECCOMP", "libseccomp %u.%u.%u, API level %u", v->major, v->minor, v->micro,
         seccomp_api_get ());
   item (r, "seccomp notify", seccomp_api_get () >= 6, "libseccomp 2.5 or newer on kernel 5.5 or newer",
@@ -188,13 +234,11 @@ check_kernel (struct report *r)
   item (r, "pidfd", pidfd >= 0, "Linux 5.3 or newer", "%s", pidfd >= 0 ? "present" : "missing");
   if (pidfd >= 0)
     close (pidfd);
-  item (r, "clone3 into cgroup",
-        syscall_exists (SYS_clone3) && stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0,
+  item (r, "clone3 into cgroup", syscall_exists (SYS_clone3) && v2,
         "a cgroup v2 host (the v1 and hybrid layouts have no cgroup fds)", "%s",
-        stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "possible" : "not on this cgroup layout");
-  item (r, "cgroup.kill", stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0,
-        "a cgroup v2 host (Linux 5.14+)", "%s",
-        stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "on v2" : "v1 hierarchies: kill one by one");
+        v2 ? "possible" : "not on this cgroup layout");
+  item (r, "cgroup.kill", v2, "a cgroup v2 host (Linux 5.14+)", "%s",
+        v2 ? "on v2" : "v1 hierarchies: kill one by one");
   item (r, "time namespace", stat ("/proc/self/ns/time", &st) == 0, "Linux 5.6 or newer", "%s",
         stat ("/proc/self/ns/time", &st) == 0 ? "present" : "missing");
   item (r, "AppArmor", lsm_apparmor_enabled (), "boot with apparmor=1 security=apparmor", "%s",
@@ -202,13 +246,14 @@ check_kernel (struct report *r)
   item (r, "SELinux", lsm_selinux_enabled (), "boot with SELinux enabled", "%s",
         lsm_selinux_enabled () ? "enabled" : "not enabled: selinuxLabel is refused, mountLabel ignored");
   item (r, "CRIU", false, "checkpoint/restore is not implemented by cfsrun", "%s",
-        in_path ("criu") ? "criu is installed, but cfsrun has no checkpoint command" : "not used");
+        in_path (r, "criu") ? "criu is installed, but cfsrun has no checkpoint command" : "not used");
 }
 
 int
 cfsrun_check (bool json, char **ret_text, struct cfs_error **err)
 {
-  struct report r = { .n = 0 };
+  const char *sysroot = getenv ("CFSRUN_CHECK_SYSROOT");
+  struct report r = { .n = 0, .sysroot = sysroot ? sysroot : "" };
   struct cfs_check c = { .items = r.items };
   size_t i, len = 0, cap = 8192;
   char *text = NULL;
