@@ -8,7 +8,13 @@ host's cgroup2 mount at /sys/fs/cgroup/unified is hidden, because Debian's
 crun refuses hybrid hosts otherwise (see shared notes).  This script
 re-executes itself there.
 
-Usage: bench.py [--quick]   (CFSRUN=path; crun and runc from PATH)
+It also finds, for each runtime, the smallest memory limit at which `run`
+of /bin/true starts in a cgroup of its own (cgroupsPath set, the memory
+controller limiting it): what the runtime itself charges to the container
+while it starts it.
+
+Usage: bench.py [--quick] [--footprint]   (CFSRUN=path; crun and runc from PATH)
+       --footprint: only the smallest-memory-limit measurement
 """
 import json
 import os
@@ -22,6 +28,7 @@ import time
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CFSRUN = os.environ.get("CFSRUN", os.path.join(SRC, "cfsrun"))
 QUICK = "--quick" in sys.argv
+FOOTPRINT_ONLY = "--footprint" in sys.argv
 N = 5 if QUICK else 20
 MANY = 100 if QUICK else 1000
 
@@ -82,8 +89,85 @@ def peak_rss_kb(cmd):
         return float(out.read().strip() or "nan")
 
 
+def starts_with_limit(rt, root, bundle, limit, cgname):
+    """Whether `run` of BUNDLE under a memory limit of LIMIT bytes exits 0.
+    The container is removed whatever happened, and so is its cgroup."""
+    cfg_path = os.path.join(bundle, "config.json")
+    c = json.load(open(cfg_path))
+    c["linux"]["cgroupsPath"] = "/" + cgname
+    c["linux"].setdefault("resources", {})["memory"] = {"limit": limit}
+    json.dump(c, open(cfg_path, "w"))
+    # Page cache is charged to whoever reads a page first: keep the
+    # program's pages cached (by us), so only the runtime's use counts.
+    with open(os.path.join(bundle, "rootfs", "bin", "busybox"), "rb") as f:
+        while f.read(1 << 20):
+            pass
+    try:
+        p = subprocess.run([rt, "--root", root, "run", "--bundle", bundle, cgname], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        ok = p.returncode == 0
+    except subprocess.TimeoutExpired:
+        ok = False
+    subprocess.run([rt, "--root", root, "delete", "--force", cgname], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for d in [os.path.join("/sys/fs/cgroup", h, cgname) for h in os.listdir("/sys/fs/cgroup")]:
+        if os.path.isdir(d):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+    return ok
+
+
+def smallest_limit(name, rt, root, bundle, tries=3):
+    """Bisect, at page granularity, the smallest memory limit at which every
+    one of TRIES runs of /bin/true succeeds (an OOM kill is not a fixed
+    threshold: page cache and per-CPU charge batches move it a little)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    seq = [0]
+
+    def works(limit):
+        for _ in range(tries):
+            seq[0] += 1
+            if not starts_with_limit(rt, root, bundle, limit, "cfsbench-mem-%s-%d-%d" % (name, os.getpid(), seq[0])):
+                return False
+        return True
+
+    lo, hi = page, 64 << 20  # lo fails (one page cannot hold a process), hi must work
+    if not works(hi):
+        return float("nan")
+    while hi - lo > page:
+        mid = (lo + hi) // 2 // page * page
+        if works(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def footprint(rts, roots, base):
+    """The smallest workable memory limit of each runtime, in KiB."""
+    if not os.path.isdir("/sys/fs/cgroup/memory") and not os.path.exists("/sys/fs/cgroup/memory.max"):
+        return {}
+    out = {}
+    for n in rts:
+        b = make_bundle(os.path.join(base, "footprint-" + n), ["/bin/true"])
+        out[n] = smallest_limit(n, rts[n], roots[n], b) / 1024
+    return out
+
+
 def main():
     reexec_in_private_namespace()
+    if FOOTPRINT_ONLY:
+        base = tempfile.mkdtemp(prefix="cfsrun-bench-")
+        runbase = tempfile.mkdtemp(prefix="cfsrun-bench-", dir="/run" if os.path.isdir("/run") else None)
+        rts = runtimes()
+        fp = footprint(rts, {n: os.path.join(runbase, "root-" + n) for n in rts}, base)
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(runbase, ignore_errors=True)
+        print("%-14s" % "metric" + "".join("%14s" % n for n in rts))
+        print("%-14s" % "min mem limit" + "".join("%14s" % ("%.0f KiB" % fp[n]) for n in rts))
+        return
     base = tempfile.mkdtemp(prefix="cfsrun-bench-")
     rts = runtimes()
     # State roots on tmpfs, where runtimes keep them in real use (/run):
@@ -140,14 +224,16 @@ def main():
         for c in ids:
             subprocess.run(rt(n, "delete", "--force", c), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
+    for n, kib in footprint(rts, roots, base).items():
+        res[n]["min mem limit"] = [kib]
     shutil.rmtree(base, ignore_errors=True)
     shutil.rmtree(runbase, ignore_errors=True)
     names = list(rts)
     print("%-14s" % "metric" + "".join("%14s" % n for n in names) + "%14s" % "cfsrun/crun")
     for metric in res["cfsrun"]:
         vals = {n: statistics.median(res[n][metric]) for n in names}
-        unit = "KB" if metric == "peak RSS" else "ms"
-        fmt = lambda v: ("%.0f %s" % (v, unit)) if unit == "KB" else ("%.1f ms" % (v * 1000))
+        unit = {"peak RSS": "KB", "min mem limit": "KiB"}.get(metric, "ms")
+        fmt = lambda v: ("%.0f %s" % (v, unit)) if unit != "ms" else ("%.1f ms" % (v * 1000))
         ratio = vals["cfsrun"] / vals["crun"] if "crun" in vals and vals["crun"] else float("nan")
         print("%-14s" % metric + "".join("%14s" % fmt(vals[n]) for n in names) + "%14.2f" % ratio)
 

@@ -1,6 +1,7 @@
 """Memory limits at start: a container process the OOM killer kills while
 cfsrun creates or starts it, or while `run` waits for it, is reported as
-INIT_OOM_KILLED (from memory.oom_control or memory.events)."""
+INIT_OOM_KILLED (from memory.oom_control or memory.events), and cfsrun's own
+footprint in the container's cgroup is small enough for a 256 KiB limit."""
 import glob
 import json
 import os
@@ -93,3 +94,19 @@ def test_sigkill_that_is_not_oom_is_not_reported_as_oom(env):
     out, err = p.communicate(timeout=30)
     eq(p.returncode, 137, "status of a SIGKILLed program")
     eq(err, "", "no OOM error for a plain SIGKILL")
+
+
+def test_256k_memory_limit_runs_true(env):
+    """cfsrun's own memory charged to the container while it starts it fits
+    in 256 KiB with /bin/true (busybox) (`make bench` bisects the least)."""
+    need_memory_controller()
+    # Page cache is charged to whoever reads a page first: read the
+    # rootfs's busybox now, so the container is charged only its own use.
+    with open(os.path.join(env.rootfs, "bin", "busybox"), "rb") as f:
+        while f.read(1 << 20):
+            pass
+    for i in range(3):
+        cid = env.new_id()
+        r = env.cfs("run", "--bundle", limited(env, ["/bin/true"], 256 << 10), cid)
+        eq(r.rc, 0, "run %d of /bin/true under a 256 KiB limit: %r" % (i, r))
+        eq(no_cgroup_left(cid), [], "cgroup removed")
