@@ -340,6 +340,14 @@ cgroup_create (char *const *dirs, size_t n, struct cfs_error **err)
 }
 
 int
+cgroup_clone_target (const struct cgroup_layout *l, char *const *leaves, size_t n)
+{
+  if (l->mode != CGROUP_V2 || n != 1)
+    return -1;
+  return open (leaves[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int
 cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err)
 {
   char buf[32], path[4200];

@@ -68,6 +68,10 @@ int cgroup_create (char *const *dirs, size_t n, struct cfs_error **err);
 int cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret,
                    size_t *ret_n, struct cfs_error **err);
 
+/* On a unified host, an fd of the one leaf for clone3's CLONE_INTO_CGROUP;
+   else -1 (v1 hierarchies need a move whatever happens).  */
+int cgroup_clone_target (const struct cgroup_layout *l, char *const *leaves, size_t n);
+
 /* Move PID into every leaf. */
 int cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err);
 

@@ -108,8 +108,9 @@ struct start_ctx
   struct cgroup_layout cg;      /* the host's, read at the cgroup phase */
   struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
   struct systemd_scope scope;
-  uint64_t oom_before;          /* OOM kills in its memory cgroup before it joined */
-  char who[48];                 /* parent: "the container process (pid N)", for waits */
+  uint64_t oom_before; /* OOM kills in its memory cgroup before it joined */
+  bool born_in_cgroup; /* cloned into it (clone3): no cgroup-enter */
+  char who[48];        /* parent: "the container process (pid N)", for waits */
 };
 
 /* ------------------------------------------------------------------ child */
@@ -569,6 +570,46 @@ parent_prepare (struct start_ctx *c, struct cfs_error **err)
   return namespaces_prepare_parent (&c->cfg.ns, c->cfg.spec->linux, err);
 }
 
+/* clone3's arguments, declared here: <linux/sched.h> clashes with glibc's. */
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+#define CFS_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* On a unified host the child is born in its cgroup (clone3 with
+   CLONE_INTO_CGROUP): no migration later, which costs an RCU grace period.
+   Elsewhere, or where the kernel lacks it, a plain clone, and cgroup-enter
+   moves it.  */
+static pid_t
+clone_child (struct start_ctx *c, uint64_t flags)
+{
+  _cleanup_close_ int cg
+      = c->sd ? -1 : cgroup_clone_target (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
+  pid_t pid;
+
+  if (cg >= 0)
+    {
+      struct clone3_args a
+          = { .flags = flags | CFS_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
+
+      pid = (pid_t)syscall (SYS_clone3, &a, sizeof a);
+      if (pid >= 0)
+        {
+          if (pid > 0)
+            {
+              c->born_in_cgroup = true;
+              cfs_log_debug ("the container process was cloned into %s", c->rec.cgroup_leaves[0]);
+            }
+          return pid;
+        }
+      if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP)
+        return -1;
+    }
+  return (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int
 parent_clone (struct start_ctx *c, struct cfs_error **err)
 {
@@ -580,10 +621,9 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
   r = sync_socketpair (c->sync, err);
   if (r < 0)
     return r;
-  /* fork-like clone: the child returns here on a copy of our stack. */
-  /* The cgroup namespace is made by the child once it is in its cgroup. */
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)(c->cfg.ns.clone_flags & ~CLONE_NEWCGROUP) | SIGCHLD, NULL,
-                        NULL, NULL, NULL);
+  /* fork-like clone: the child returns here on a copy of our stack.  The
+     cgroup namespace is made by the child once it is in its cgroup.  */
+  pid = clone_child (c, (uint64_t)(c->cfg.ns.clone_flags & ~CLONE_NEWCGROUP));
   if (pid < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "clone the container process with its namespaces");
   if (pid == 0)
@@ -639,7 +679,7 @@ parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
                                     lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                     lx ? lx->devices_len : 0, err);
     }
-  if (r == 0)
+  if (r == 0 && !c->born_in_cgroup)
     r = cgroup_enter (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->pid, err);
   if (r < 0)
     return r;

@@ -71,9 +71,10 @@ def test_v2_freezer_kill_all_and_removal(env, h):
     cid = env.new_id()
     cfg = env.config(["sh", "-c", "sleep 300 & sleep 301 & wait"])
     cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "pid"]
-    r = h.cfs("run", "-d", "-b", env.bundle(cfg), cid)
+    r = h.cfs("--debug", "run", "-d", "-b", env.bundle(cfg), cid)
     eq(r.rc, 0, "run -d: %r" % r)
     cg = "/sys/fs/cgroup/cfsrun-%s" % cid
+    contains(r.err, "cloned into " + cg, "born in its cgroup (clone3 CLONE_INTO_CGROUP), not moved")
     eq(h.cfs("pause", cid).rc, 0, "pause")
     eq(json.loads(h.cfs("state", cid).out)["status"], "paused", "paused through cgroup.freeze")
     contains(h.sh("cat", cg + "/cgroup.events").out, "frozen 1", "the kernel says frozen")

@@ -18,13 +18,17 @@ SYSTEMD = "/lib/systemd/systemd"
 class Systemd(HostContainer):
     """A booted systemd; `cfs` runs cfsrun --systemd-cgroup inside it."""
 
-    def __init__(self, env):
+    def __init__(self, env, unified=False):
         if not os.path.exists(SYSTEMD) or shutil.which("systemctl") is None:
             raise Skip("systemd is not installed")
         # sockets.target: enough for the manager and its bus, none of the
         # host's services.
-        super().__init__(env, [SYSTEMD, "--unit=sockets.target", "--log-target=console", "--show-status=no"],
-                         env_vars=["container=cfsrun"], flags=["--systemd-cgroup"])
+        args = [SYSTEMD, "--unit=sockets.target", "--log-target=console", "--show-status=no"]
+        if unified:
+            # The host's cgroup2 half alone at /sys/fs/cgroup: a unified host.
+            args = ["sh", "-c", "mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec " + " ".join(args)]
+        super().__init__(env, args, env_vars=["container=cfsrun"], flags=["--systemd-cgroup"],
+                         cgroup_mount=not unified)
         self.wait_running()
 
     def wait_running(self):
@@ -44,9 +48,9 @@ class Systemd(HostContainer):
         return self.cgroup_dirs(path)
 
 
-def with_systemd(fn):
+def with_systemd(fn, unified=False):
     def wrapper(env):
-        s = Systemd(env)
+        s = Systemd(env, unified)
         try:
             fn(env, s)
         finally:
@@ -141,3 +145,28 @@ def test_systemd_driver_without_systemd(env):
     contains(r.err, "cannot connect to systemd", "the error says systemd cannot be reached")
     contains(r.err, "drop --systemd-cgroup", "and what to do")
     eq(os.listdir(env.root) if os.path.isdir(env.root) else [], [], "no state dir left")
+
+
+def test_systemd_scope_on_a_unified_host(env):
+    s = Systemd(env, unified=True)
+    try:
+        eq(s.sh("stat", "-f", "-c", "%T", "/sys/fs/cgroup").out.strip(), "cgroup2fs", "systemd runs unified")
+        cid = env.new_id()
+        unit = "cfsrun-%s.scope" % cid
+        b = nested(env, ["true"], resources={"devices": [{"allow": False, "access": "rwm"}]})
+        r = s.cfs("create", "-b", b, cid)
+        eq(r.rc, 0, "create: %r" % r)
+        p = s.show(unit, "ActiveState", "ControlGroup", "DevicePolicy")
+        eq((p.get("ActiveState"), p.get("ControlGroup")), ("active", "/system.slice/" + unit), "the scope")
+        eq(p.get("DevicePolicy"), "strict", "v2 device policy given to systemd")
+        pid = json.loads(s.cfs("state", cid).out)["pid"]
+        contains(s.sh("cat", "/proc/%d/cgroup" % pid).out, "0::/system.slice/" + unit, "the init is in the scope")
+        eq(s.cfs("start", cid).rc, 0, "start")
+        deadline = time.time() + 10
+        while json.loads(s.cfs("state", cid).out)["status"] != "stopped" and time.time() < deadline:
+            time.sleep(0.05)
+        eq(s.cfs("delete", cid).rc, 0, "delete")
+        contains(s.sh("systemctl", "status", unit).err, "could not be found", "the scope is gone")
+        eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup left")
+    finally:
+        s.done()
