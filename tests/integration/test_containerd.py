@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 
+import bad_programs
 from harness import CFSRUN, Skip, contains, eq
 
 CONFIG = """version = 2
@@ -104,6 +105,19 @@ def test_ctr_run_exec_ps_kill(env, c):
     contains(c.ctr("task", "ls").stdout, "STOPPED", "stopped")
     c.ctr("task", "rm", "c2")
     eq(c.ctr("container", "rm", "c2").returncode, 0, "container rm")
+
+
+@with_containerd
+def test_ctr_exec_causes_reach_the_user(env, c):
+    d = os.path.join(env.dir, "bad")
+    os.makedirs(d)
+    for i, (name, words) in enumerate(bad_programs.write(d)):
+        r = c.ctr("run", "--rm", "--runc-binary", CFSRUN, "--mount",
+                  "type=bind,src=%s,dst=/bad,options=rbind:ro" % d, c.image, "bad%d" % i, "/bad/" + name)
+        assert r.returncode != 0, r
+        for w in words:
+            contains(r.stderr, w, "ctr run /bad/%s: the cause reaches the user" % name)
+        c.ctr("container", "rm", "bad%d" % i)
 
 
 @with_containerd

@@ -3,6 +3,7 @@ nothing behind (the harness checks the state root and mounts after each)."""
 import json
 import os
 
+import bad_programs
 from harness import contains, eq
 
 
@@ -74,6 +75,17 @@ def test_crlf_shebang(env):
 
 def test_missing_interpreter(env):
     assert_clean_failure(env, run_script(env, "#!/usr/bin/python9\nprint(1)\n"), "/usr/bin/python9", "missing")
+
+
+def test_exec_causes_named(env):
+    """A missing ELF interpreter, another architecture, a CRLF #! line."""
+    b = env.bundle(env.config(["true"]), own_rootfs=True)
+    for name, words in bad_programs.write(os.path.join(b, "rootfs", "bin")):
+        cfg = json.load(open(os.path.join(b, "config.json")))
+        cfg["process"]["args"] = ["/bin/" + name]
+        json.dump(cfg, open(os.path.join(b, "config.json"), "w"))
+        r = env.cfs("run", "--bundle", b, env.new_id())
+        assert_clean_failure(env, r, "/bin/" + name, *words)
 
 
 def test_not_executable(env):

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 
+import bad_programs
 from harness import CFSRUN, Skip, contains, eq
 
 CONF = """[containers]
@@ -116,6 +117,17 @@ def test_podman_missing_command_error(env, p):
     r = p.run("run", "--rm", "--network=none", IMG, "/no/such/cmd")
     assert r.returncode != 0, r
     contains(r.stderr, "/no/such/cmd", "the cause reaches the Podman user")
+
+
+@with_podman
+def test_podman_exec_causes_reach_the_user(env, p):
+    d = os.path.join(env.dir, "bad")
+    os.makedirs(d)
+    for name, words in bad_programs.write(d):
+        r = p.run("run", "--rm", "--network=none", "-v", d + ":/bad:ro", IMG, "/bad/" + name)
+        assert r.returncode != 0, r
+        for w in words:
+            contains(r.stderr, w, "podman run /bad/%s: the cause reaches the user" % name)
 
 
 @with_podman
