@@ -18,8 +18,8 @@ static char *actions[]
 static char *archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",     "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",
                          "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64", "SCMP_ARCH_S390",
                          "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",     "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64" };
-static char *seccomp_flags[]
-    = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC" };
+static char *seccomp_flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                 "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
 
 /* CAP_* names of every capability the running kernel knows. */
 static size_t

@@ -4,7 +4,11 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -13,8 +17,9 @@
 struct seccomp_plan
 {
   scmp_filter_ctx ctx;
-  bool notify;   /* some action is SCMP_ACT_NOTIFY */
-  int notify_fd; /* after load, with notify */
+  bool notify;        /* some action is SCMP_ACT_NOTIFY */
+  int notify_fd;      /* after load, with notify */
+  unsigned raw_flags; /* flags libseccomp cannot set: loaded by hand */
 };
 
 static const struct
@@ -102,8 +107,9 @@ add_architectures (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_
 }
 
 static int
-set_flags (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_error **err)
+set_flags (struct seccomp_plan *p, const struct oci_seccomp *s, struct cfs_error **err)
 {
+  scmp_filter_ctx ctx = p->ctx;
   size_t i;
 
   for (i = 0; i < s->flags_len; i++)
@@ -117,6 +123,10 @@ set_flags (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_error **
         r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
         r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
+      /* libseccomp 2.5 has no attribute for it (2.6 has): the filter is
+         then exported and loaded with seccomp(2) directly.  */
+      else if (strcmp (f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
+        r = 0, p->raw_flags |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
       else
         return cfs_fail (err, CFS_E_CONFIG_UNSUPPORTED, 0, "linux.seccomp.flags",
                          "config.json: linux.seccomp.flags[%zu]: `%s` is not supported", i, f);
@@ -239,7 +249,7 @@ seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, stru
     }
   /* cfsrun sets no_new_privs itself when the config asks for it. */
   seccomp_attr_set (p->ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if ((r = add_architectures (p->ctx, s, err)) < 0 || (r = set_flags (p->ctx, s, err)) < 0)
+  if ((r = add_architectures (p->ctx, s, err)) < 0 || (r = set_flags (p, s, err)) < 0)
     goto fail;
   for (i = 0; i < s->syscalls_len; i++)
     if ((r = add_rule (p->ctx, deflt, &s->syscalls[i], i, err)) < 0)
@@ -248,6 +258,14 @@ seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, stru
       p->notify = true;
   if (deflt == SCMP_ACT_NOTIFY)
     p->notify = true;
+  if (p->raw_flags && !p->notify)
+    {
+      r = cfs_fail (
+          err, CFS_E_CONFIG_INVALID, 0, "linux.seccomp.flags",
+          "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is only for filters "
+          "with an SCMP_ACT_NOTIFY action");
+      goto fail;
+    }
   if (p->notify && (s->listener_path == NULL || s->listener_path[0] == '\0'))
     {
       r = cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "linux.seccomp.listenerPath",
@@ -262,6 +280,49 @@ fail:
   return r;
 }
 
+/* The flags libseccomp would pass for the attributes set on P. */
+static unsigned
+attr_flags (const struct seccomp_plan *p)
+{
+  uint32_t v = 0;
+  unsigned f = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+
+  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
+    f |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH; /* ESRCH: TSYNC beside a listener */
+  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
+    f |= SECCOMP_FILTER_FLAG_LOG;
+  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
+    f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  return f;
+}
+
+/* Export the BPF program libseccomp built and load it with seccomp(2),
+   with the flags it cannot set; the listener fd is what seccomp returns. */
+static int
+load_raw (struct seccomp_plan *p, struct cfs_error **err)
+{
+  _cleanup_close_ int mfd = memfd_create ("cfsrun-seccomp", MFD_CLOEXEC);
+  _cleanup_free_ struct sock_filter *insns = NULL;
+  struct sock_fprog prog;
+  off_t size;
+  int r;
+
+  if (mfd < 0 || (r = seccomp_export_bpf (p->ctx, mfd)) < 0 || (size = lseek (mfd, 0, SEEK_END)) <= 0
+      || size % (off_t)sizeof *insns || (insns = malloc ((size_t)size)) == NULL
+      || pread (mfd, insns, (size_t)size, 0) != size)
+    return cfs_fail (err, CFS_E_PROCESS, errno ? errno : EIO, NULL, "linux.seccomp: export the filter");
+  prog.len = (unsigned short)((size_t)size / sizeof *insns);
+  prog.filter = insns;
+  r = (int)syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, attr_flags (p) | p->raw_flags, &prog);
+  if (r < 0)
+    return cfs_fail (
+        err, CFS_E_PROCESS, errno, "linux.seccomp.flags",
+        "linux.seccomp: load the filter with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19 or "
+        "later)");
+  p->notify_fd = r;
+  return 0;
+}
+
 int
 seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err)
 {
@@ -269,6 +330,8 @@ seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err)
 
   if (p == NULL)
     return 0;
+  if (p->raw_flags)
+    return load_raw (p, err);
   r = seccomp_load (p->ctx);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "linux.seccomp: load the filter");

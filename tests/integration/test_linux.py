@@ -205,6 +205,21 @@ def test_exec_cpu_affinity(env):
 
 
 def test_seccomp_notify_agent(env):
+    notify_agent_answers(env, [])
+
+
+def test_seccomp_notify_wait_killable_recv(env):
+    # libseccomp 2.5 cannot set this flag; cfsrun loads the filter itself.
+    notify_agent_answers(env, ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", "SECCOMP_FILTER_FLAG_TSYNC"])
+    c = env.config(["true"])
+    c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+                             "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.rc != 0, True, "refused without a notify action")
+    contains(r.err, "linux.seccomp.flags", "naming the field")
+
+
+def notify_agent_answers(env, flags):
     import subprocess
     import time
     agent = os.environ.get("SECCOMP_AGENT") or os.path.join(os.path.dirname(__file__), "..", "..", "contrib",
@@ -221,7 +236,7 @@ def test_seccomp_notify_agent(env):
             time.sleep(0.01)
         c = env.config(["sh", "-c", "mkdir /dev/shm/x; echo rc=$?; test -d /dev/shm/x && echo made || echo faked"])
         c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": sock,
-                                 "listenerMetadata": "hello-agent",
+                                 "listenerMetadata": "hello-agent", "flags": flags,
                                  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}
         r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
         eq(r.out.split(), ["rc=0", "faked"], "the agent answered mkdir without running it: %r" % r)
