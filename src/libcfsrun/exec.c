@@ -5,12 +5,21 @@
  *   check state, read the config the
  *   container was created with, build
  *   the process (-p or args + flags)
+ *   re-exec from a sealed copy of cfsrun
+ *   if the container may ptrace us
  *   pidfd_open(init), enter its pid and
  *   time namespaces (for children)
  *   fork ─────────────────────────────▶ setns(pidfd, user|mnt|net|ipc|uts|cgroup)
  *                                       process attributes, as the init had
  *   ◀──────── error, or EOF at exec ─── exec
  *   wait (forwarding signals) or return
+ *
+ * When a process of the container may hold CAP_SYS_PTRACE over the host's
+ * user namespace, it could reach a child set up in sight (its host root,
+ * cwd, exe, capabilities): then the child enters the pid and time
+ * namespaces too, sets up from the host's pid namespace, and only then
+ * forks, CLONE_PARENT, the process that execs (exec_hop), whose pid it
+ * sends before it exits.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -32,6 +41,7 @@
 #include "state.h"
 #include "lsm.h"
 #include "scheduling.h"
+#include "sealed-exe.h"
 #include "sync.h"
 #include "terminal.h"
 #include "trace.h"
@@ -46,11 +56,16 @@ struct exec_ctx
   struct cfs_bundle cfg;
   struct cfs_record *rec;
   int pidfd;
-  int ns_flags; /* the container's namespaces that differ from ours */
+  int ns_flags;       /* the container's namespaces that differ from ours */
+  int child_ns_flags; /* those the child enters (the rest: entered before fork) */
   char *exec_path;
   int console_fd;         /* --tty: where the pty master goes */
+  int tty_slave;          /* child: the pty, open, not yet the controlling terminal */
   bool user_joined;       /* the parent entered the container's user namespace */
   const char *sub_cgroup; /* --cgroup */
+  int dirfd;              /* the container's state dir, not locked */
+  bool ptrace_before;     /* a process of the container may hold CAP_SYS_PTRACE already */
+  bool ptrace_reach;      /* ... or will: set up in two stages, sealed */
 };
 
 static int
@@ -80,7 +95,14 @@ load_container (const struct cfsrun_global *g, const char *id, struct exec_ctx *
   r = util_read_file_at (dirfd, CFS_CONFIG_FILE, &json, &len, err);
   if (r < 0)
     return cfs_wrap (err, "read the config of container `%s`", id);
-  return bundle_parse (json, len, &x->cfg, err);
+  if ((r = bundle_parse (json, len, &x->cfg, err)) < 0)
+    return r;
+  x->ptrace_before
+      = sealed_exe_ptrace_possible (x->cfg.has_caps, &x->cfg.caps, &x->cfg.ns) || state_ptrace_marked (dirfd);
+  /* Read: the lock has done its work, and must not outlive this exec. */
+  flock (dirfd, LOCK_UN);
+  x->dirfd = TAKE_FD (dirfd);
+  return 0;
 }
 
 static int
@@ -245,6 +267,28 @@ build_process (const struct cfsrun_exec_options *o, struct exec_ctx *x, struct c
   return 0;
 }
 
+/* The binary defence (sealed-exe.c): our child is in the container's reach
+   while it sets up, and a process there holding CAP_SYS_PTRACE over the
+   host's user namespace (by the config, from an earlier exec, or this one)
+   could open its /proc/PID/exe.  Then we run from a sealed copy of cfsrun
+   first: this re-executes exec, which comes back here.  An exec that gives
+   the capability where the config does not marks it for the later ones. */
+static int
+exec_seal (struct exec_ctx *x, struct cfs_error **err)
+{
+  bool grants = sealed_exe_ptrace_possible (x->cfg.has_caps, &x->cfg.caps, &x->cfg.ns);
+  int r;
+
+  r = grants && !x->ptrace_before ? state_mark_ptrace (x->dirfd, err) : 0;
+  /* No host directory may reach the child, in whose fds it would be. */
+  closep (&x->dirfd);
+  x->dirfd = -1;
+  x->ptrace_reach = grants || x->ptrace_before;
+  if (r < 0 || !x->ptrace_reach)
+    return r;
+  return sealed_exe_ensure ("exec", err);
+}
+
 static const struct
 {
   const char *name;
@@ -306,12 +350,17 @@ open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
                    : cfs_fail (err, CFS_E_NAMESPACE, errno, NULL,
                                "enter the user namespace of container `%s`", id);
       x->ns_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+      x->child_ns_flags = x->ns_flags;
       x->user_joined = true;
       return 0;
     }
-  /* pid and time namespaces apply to the children of the caller. */
-  if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
-      && setns (x->pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+  /* pid and time namespaces apply to the children of the caller: ours, or,
+     in two stages, those of the child (exec_hop).  */
+  x->child_ns_flags = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  if (x->ptrace_reach)
+    x->child_ns_flags = x->ns_flags;
+  else if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
+           && setns (x->pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "enter the pid namespace of container `%s`", id);
   return 0;
 }
@@ -363,12 +412,13 @@ join_cgroup (struct exec_ctx *x, struct cfs_error **err)
   return 0;
 }
 
-/* Into the container's namespaces but pid and time (entered by the
-   parent, for its children), as root of its user namespace if it has one. */
+/* Into the container's namespaces (but pid and time when the parent
+   entered them, for its children), as root of its user namespace if it
+   has one.  */
 static int
 join_namespaces (struct exec_ctx *x, struct cfs_error **err)
 {
-  int flags = x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  int flags = x->child_ns_flags;
 
   if (flags && setns (x->pidfd, flags) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, NULL, "join the namespaces of the container");
@@ -379,14 +429,48 @@ join_namespaces (struct exec_ctx *x, struct cfs_error **err)
   return 0;
 }
 
+/* The pty, given to the process's user and its master sent; it becomes
+   the controlling terminal last (child_tty), perhaps in the second stage. */
 static int
 child_terminal (struct exec_ctx *x, struct cfs_error **err)
 {
-  int r = x->console_fd >= 0 ? terminal_setup (x->console_fd, x->cfg.spec->process, false, err) : 0;
+  int r = x->console_fd >= 0 ? terminal_open (x->console_fd, x->cfg.spec->process, false, &x->tty_slave, err)
+                             : 0;
 
   closep (&x->console_fd);
   x->console_fd = -1;
   return r;
+}
+
+static int
+child_tty (struct exec_ctx *x, struct cfs_error **err)
+{
+  int r = x->tty_slave >= 0 ? terminal_attach (x->tty_slave, err) : 0;
+
+  closep (&x->tty_slave);
+  x->tty_slave = -1;
+  return r;
+}
+
+/* The binary defence, second half (see exec_seal): so far we were in the
+   host's pid namespace, out of the container's sight, while in the host's
+   mount namespace and holding the runtime's capabilities.  Only now, with
+   nothing privileged left to do, a child of ours is born in the
+   container's pid namespace, as a child of the `cfsrun exec` parent
+   (CLONE_PARENT), which gets its pid; we are done.  */
+static int
+exec_hop (struct exec_ctx *x, int fd, struct cfs_error **err)
+{
+  pid_t pid;
+
+  if (!x->ptrace_reach)
+    return 0;
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "fork into the pid namespace of the container");
+  if (pid == 0)
+    return 0;
+  _exit (sync_send_data (fd, SYNC_EXEC_PID, (const char *)&pid, sizeof pid, NULL) < 0 ? 127 : 0);
 }
 
 static int
@@ -428,6 +512,8 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
       && STEP ("exec-child", "join", join_namespaces (x, err)) == 0
       && STEP ("exec-child", "terminal", child_terminal (x, err)) == 0
       && STEP ("exec-child", "process", child_process (x, err)) == 0
+      && STEP ("exec-child", "hop", exec_hop (x, fd, err)) == 0
+      && STEP ("exec-child", "tty", child_tty (x, err)) == 0
       && STEP ("exec-child", "fds", child_fds (preserve_fds, err)) == 0
       && STEP ("exec-child", "lsm", lsm_apply_exec (p, err)) == 0
       && STEP ("exec-child", "seccomp", process_seccomp_last (p, x->cfg.seccomp, err)) == 0)
@@ -436,11 +522,11 @@ exec_child (struct exec_ctx *x, int fd, int preserve_fds)
   _exit (127);
 }
 
-/* Wait (bounded) for the child's verdict on exec: EOF means it exec'd. */
-static int
-wait_exec (int fd, pid_t pid, const char *id, struct cfs_error **err)
+/* Wait (bounded) for a message of the child: bytes, or 0 at EOF. */
+static ssize_t
+recv_verdict (int fd, pid_t pid, const char *id, char *buf, size_t size, struct cfs_error **err)
 {
-  char buf[8192], who[300];
+  char who[300];
   ssize_t n;
   int r;
 
@@ -454,13 +540,40 @@ wait_exec (int fd, pid_t pid, const char *id, struct cfs_error **err)
       return r;
     }
   do
-    n = recv (fd, buf, sizeof buf, 0);
+    n = recv (fd, buf, size, 0);
   while (n < 0 && errno == EINTR);
+  return n < 0 ? 0 : n;
+}
+
+/* The child's verdict on exec: EOF means it exec'd.  A first stage that
+   handed over to a second (exec_hop) sends its pid first: *PID becomes
+   that one, and the first is reaped.  */
+static int
+wait_exec (int fd, pid_t *pid, const char *id, struct cfs_error **err)
+{
+  char buf[8192];
+  uint32_t type = 0;
+  ssize_t n;
+
+  for (;;)
+    {
+      n = recv_verdict (fd, *pid, id, buf, sizeof buf, err);
+      if (n != 4 + (ssize_t)sizeof (pid_t))
+        break;
+      memcpy (&type, buf, 4);
+      if (type != SYNC_EXEC_PID)
+        break;
+      while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      memcpy (pid, buf + 4, sizeof (pid_t));
+    }
+  if (n < 0)
+    return (int)n;
   if (n <= 4)
     return 0;
   if (err && *err == NULL)
     *err = cfs_error_deserialize (buf + 4, (size_t)n - 4);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
     ;
   return err && *err ? cfs_error_value (*err) : -EINVAL;
 }
@@ -528,20 +641,24 @@ int
 cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
                        struct cfs_error **err)
 {
-  struct exec_ctx x = { .pidfd = -1, .console_fd = -1, .sub_cgroup = o->cgroup };
+  struct exec_ctx x
+      = { .pidfd = -1, .console_fd = -1, .tty_slave = -1, .sub_cgroup = o->cgroup, .dirfd = -1 };
   int sp[2] = { -1, -1 }, r, st = 0, proxy = -1, master = -1;
   pid_t pid = -1;
 
   for (r = 0; r < NS_MAX; r++)
     x.cfg.ns.fd[r] = -1;
   if ((r = STEP ("exec", "load", exec_load (g, o, &x, err))) < 0
+      || (r = STEP ("exec", "seal", exec_seal (&x, err))) < 0
       || (r = STEP ("exec", "enter", open_init (&x, o->id, err))) < 0
       || (r = open_console (o, &x.console_fd, &proxy, err)) < 0 || (r = sync_socketpair (sp, err)) < 0
       || (r = STEP ("exec", "fork", exec_fork (&x, o, sp, &pid, err))) < 0)
     goto out;
   if (!o->detach)
     signals_forward_to (pid);
-  r = STEP ("exec", "exec", wait_exec (sp[0], pid, o->id, err));
+  r = STEP ("exec", "exec", wait_exec (sp[0], &pid, o->id, err));
+  if (!o->detach)
+    signals_forward_to (pid);
   if (r < 0)
     goto out;
   if (proxy >= 0 && (r = terminal_receive (proxy, &master, err)) < 0)
@@ -569,6 +686,7 @@ out:
   closep (&sp[0]);
   closep (&sp[1]);
   closep (&x.pidfd);
+  closep (&x.dirfd);
   free (x.exec_path);
   x.rec = state_record_free (x.rec);
   bundle_done (&x.cfg);

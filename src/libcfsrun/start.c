@@ -3,6 +3,11 @@
  *   cfsrun create (parent)                 container process (child)
  *   ──────────────────────                 ─────────────────────────
  *   validate    config.json → plan
+ *   seal        re-exec from a sealed copy
+ *               of cfsrun if the container
+ *               may ptrace us
+ *   connect     --console-socket, seccomp
+ *               listener
  *   state       mkdir + lock state dir,
  *               record "creating"
  *   cgroup      record, mkdir, resources
@@ -38,7 +43,10 @@
  * Each phase is one call into the file that owns it, run through PHASE(),
  * which times it for --trace and names it in any error.  The child never
  * runs cfsrun code once the user program is exec'd, and is not dumpable
- * until then, so nothing in the container can reach /proc/PID/exe of it.
+ * until then, so nothing in the container can reach /proc/PID/exe of it;
+ * where something could (CAP_SYS_PTRACE over the host's user namespace),
+ * that code runs from a sealed memfd copy of cfsrun (sealed-exe.c), never
+ * the host's binary.
  */
 #include "start.h"
 
@@ -69,6 +77,7 @@
 #include "proc.h"
 #include "rlimits.h"
 #include "rootfs.h"
+#include "sealed-exe.h"
 #include "state.h"
 #include "sync.h"
 #include "lsm.h"
@@ -470,9 +479,32 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
     return cfs_fail (err, CFS_E_USAGE, 0, "process.terminal",
                      "config.json: process.terminal is true: `create` needs --console-socket to hand the "
                      "terminal to (or use `run` in the foreground)");
+  return 0;
+}
+
+/* The binary defence (sealed-exe.c).  The container process is cfsrun code
+   until start.  When a process of the container may hold CAP_SYS_PTRACE
+   over the host's user namespace, it could open /proc/PID/exe of it before
+   start.  Then from here on this process, and so the container process,
+   runs from a sealed copy of cfsrun: this re-executes create, which comes
+   back to this phase.  Hence no side effect before it.  */
+static int
+parent_seal (struct start_ctx *c, struct cfs_error **err)
+{
+  if (!sealed_exe_ptrace_possible (c->cfg.has_caps, &c->cfg.caps, &c->cfg.ns))
+    return 0;
+  return sealed_exe_ensure ("parent", err);
+}
+
+static int
+parent_connect (struct start_ctx *c, struct cfs_error **err)
+{
+  int r;
+
   /* Connected now, in the host's mount namespace, where the path is. */
-  if (c->cfg.spec->process->terminal && c->console_fd < 0)
-    return terminal_connect (c->o->console_socket, &c->console_fd, err);
+  if (c->cfg.spec->process->terminal && c->console_fd < 0
+      && (r = terminal_connect (c->o->console_socket, &c->console_fd, err)) < 0)
+    return r;
   if (!c->cfg.spec->process->terminal)
     {
       closep (&c->console_fd);
@@ -919,6 +951,8 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
   int r;
 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
+      || (r = PHASE ("parent", "seal", parent_seal (&c, err))) < 0
+      || (r = PHASE ("parent", "connect", parent_connect (&c, err))) < 0
       || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
       || (r = PHASE ("parent", "cgroup", parent_cgroup (&c, err))) < 0
       || (r = PHASE ("parent", "prepare", parent_prepare (&c, err))) < 0

@@ -375,3 +375,20 @@ state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **err)
   *ret_n = n;
   return 0;
 }
+
+bool
+state_ptrace_marked (int dirfd)
+{
+  return faccessat (dirfd, CFS_PTRACE_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+state_mark_ptrace (int dirfd, struct cfs_error **err)
+{
+  int fd = openat (dirfd, CFS_PTRACE_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_STATE_STORE, errno, CFS_PTRACE_MARK, "record an exec with CAP_SYS_PTRACE in");
+  close (fd);
+  return 0;
+}

@@ -75,5 +75,12 @@ int state_list (int rootfd, char ***ret_ids, size_t *ret_n, struct cfs_error **e
 #define CFS_RECORD_FILE  "state.json"
 /* The config the container was created with: exec builds on it. */
 #define CFS_CONFIG_FILE "config.json"
+/* Present once an exec gave a process CAP_SYS_PTRACE over the host's user
+   namespace that the config did not: later execs run from a sealed copy of
+   cfsrun too (sealed-exe.c).  */
+#define CFS_PTRACE_MARK "ptrace-exec"
+
+bool state_ptrace_marked (int dirfd);
+int state_mark_ptrace (int dirfd, struct cfs_error **err);
 
 #endif

@@ -24,6 +24,7 @@ enum sync_msg
   SYNC_CREATED,
   SYNC_SECCOMP_STATE, /* parent: the seccomp listener's message, with notify */
   SYNC_ERROR,
+  SYNC_EXEC_PID, /* exec, first stage: the pid of the second (sealed-exe.c) */
   SYNC_MAX,
 };
 

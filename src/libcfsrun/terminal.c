@@ -76,11 +76,12 @@ bind_console (const char *slave, struct cfs_error **err)
 }
 
 int
-terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struct cfs_error **err)
+terminal_open (int sockfd, const struct oci_process *p, bool dev_console, int *ret_slave,
+               struct cfs_error **err)
 {
   _cleanup_close_ int master = -1, slave = -1;
   char name[64];
-  int r, i;
+  int r;
 
   master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
@@ -105,12 +106,31 @@ terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struc
   r = util_send_fd (sockfd, master, name, strlen (name) + 1);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "--console-socket: send the terminal");
+  *ret_slave = TAKE_FD (slave);
+  return 0;
+}
+
+int
+terminal_attach (int slave, struct cfs_error **err)
+{
+  int i;
+
   if (setsid () < 0 || ioctl (slave, TIOCSCTTY, 0) < 0)
-    return cfs_fail (err, CFS_E_DEVICE, errno, name, "process.terminal: make the controlling terminal:");
+    return cfs_fail (err, CFS_E_DEVICE, errno, NULL,
+                     "process.terminal: make the pty the controlling terminal");
   for (i = 0; i < 3; i++)
     if (dup2 (slave, i) < 0)
-      return cfs_fail (err, CFS_E_DEVICE, errno, name, "process.terminal: use as stdio:");
+      return cfs_fail (err, CFS_E_DEVICE, errno, NULL, "process.terminal: use the pty as stdio");
   return 0;
+}
+
+int
+terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struct cfs_error **err)
+{
+  _cleanup_close_ int slave = -1;
+  int r = terminal_open (sockfd, p, dev_console, &slave, err);
+
+  return r < 0 ? r : terminal_attach (slave, err);
 }
 
 static volatile sig_atomic_t winch;

@@ -17,6 +17,13 @@ int terminal_connect (const char *path, int *ret_fd, struct cfs_error **err);
    slave our stdio and controlling terminal.  */
 int terminal_setup (int sockfd, const struct oci_process *p, bool dev_console, struct cfs_error **err);
 
+/* terminal_setup in two steps: the pty, given to the process user, its
+   master sent (*RET_SLAVE: the slave, close-on-exec); then, perhaps in a
+   child and unprivileged, the slave as controlling terminal and stdio.  */
+int terminal_open (int sockfd, const struct oci_process *p, bool dev_console, int *ret_slave,
+                   struct cfs_error **err);
+int terminal_attach (int slave, struct cfs_error **err);
+
 /* Receive a pty master sent with SCM_RIGHTS on SOCKFD. */
 int terminal_receive (int sockfd, int *ret_master, struct cfs_error **err);
 

@@ -24,6 +24,246 @@ def test_runtime_binary_unreachable_from_created_container(env):
     env.cfs("delete", "-f", cid)
 
 
+# What a process holding CAP_SYS_PTRACE in a container tries against the
+# runtime binary: an O_PATH fd to /proc/1/exe (and an O_RDONLY one) while
+# the init still runs cfsrun, an open for writing at once, and once told to
+# (when no process runs the binary any more) a reopen for writing through
+# /proc/self/fd/N, appending one byte.  Or (scan) the host's root through
+# /proc/PID/root of a process exec'd into the container while it is set
+# up.  Static: the rootfs has no libc.
+REACH_C = r"""
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static void try_write (const char *what, const char *path)
+{
+  int fd = open (path, O_WRONLY | O_APPEND);
+  if (fd >= 0 && write (fd, "x", 1) == 1)
+    printf ("%s: WROTE\n", what);
+  else
+    printf ("%s: refused (%s)\n", what, strerror (errno));
+  fflush (stdout);
+}
+
+/* scan FILE DIR: until DIR/stop, look for FILE (a host path the container
+   does not have) through /proc/PID/root of every process in sight. */
+static int scan (const char *file, const char *dir)
+{
+  char stop[256], path[512];
+  int found = 0;
+
+  snprintf (stop, sizeof stop, "%s/stop", dir);
+  while (access (stop, F_OK) < 0)
+    {
+      DIR *d = opendir ("/proc");
+      struct dirent *de;
+
+      while (d && (de = readdir (d)) != NULL)
+        {
+          snprintf (path, sizeof path, "/proc/%s/root%s", de->d_name, file);
+          if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && access (path, F_OK) == 0)
+            found++;
+        }
+      if (d)
+        closedir (d);
+    }
+  printf ("found %d\n", found);
+  return 0;
+}
+
+int main (int argc, char **argv)
+{
+  char link[512] = "", p[64], ready[256], go[256];
+  int fds[2] = { open (argv[1], O_PATH), open (argv[1], O_RDONLY) };
+  int i;
+
+  if (strcmp (argv[1], "scan") == 0)
+    return scan (argv[2], argv[3]);
+  snprintf (ready, sizeof ready, "%s/ready", argv[2]);
+  snprintf (go, sizeof go, "%s/go", argv[2]);
+  snprintf (p, sizeof p, "/proc/self/fd/%d", fds[0]);
+  if (fds[0] < 0 || readlink (p, link, sizeof link - 1) < 0)
+    strcpy (link, "unreachable");
+  printf ("fd: %s\n", link);
+  try_write ("now", argv[1]);
+  close (open (ready, O_WRONLY | O_CREAT, 0644));
+  while (access (go, F_OK) < 0)
+    usleep (20000);
+  for (i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      {
+        snprintf (p, sizeof p, "/proc/self/fd/%d", fds[i]);
+        try_write (i ? "later via O_RDONLY fd" : "later via O_PATH fd", p);
+      }
+  printf ("done\n");
+  return 0;
+}
+"""
+
+
+def sha256(path):
+    import hashlib
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def cfs_with(env, binary, *args):
+    """env.cfs, but with another cfsrun binary (a copy the test may lose)."""
+    import subprocess
+    import tempfile
+    # Files, not pipes: a created container keeps its stdio open.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        p = subprocess.run([binary, "--root", env.root] + list(args), stdout=out, stderr=err, text=True,
+                           timeout=30, stdin=subprocess.DEVNULL)
+        out.seek(0)
+        err.seek(0)
+        p.stdout, p.stderr = out.read(), err.read()
+    return p
+
+
+def wait_file(path, timeout=10):
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def reach_helper(env):
+    import shutil
+    import subprocess
+    from harness import Skip
+    out = os.path.join(env.dir, "out")
+    os.makedirs(out)
+    src = os.path.join(env.dir, "reach.c")
+    open(src, "w").write(REACH_C)
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise Skip("no C compiler for the static helper")
+    r = subprocess.run([cc, "-static", "-O2", "-o", os.path.join(out, "reach"), src], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot build a static helper: %s" % r.stderr[-200:])
+    return out
+
+
+def test_binary_unreachable_with_cap_sys_ptrace(env):
+    """CVE-2019-5736 class, with the capability that bypasses non-dumpable:
+    a process exec'd into a created (not started) container holding
+    CAP_SYS_PTRACE (no user namespace) reaches /proc/1/exe, which must be a
+    sealed copy: writing to it fails now and after start, through an O_PATH
+    or O_RDONLY fd reopened via /proc/self/fd/N, and the binary is intact."""
+    import shutil
+    from harness import CFSRUN
+    out = reach_helper(env)
+    copy = os.path.join(env.dir, "cfsrun-copy")
+    shutil.copy2(CFSRUN, copy)
+    before = sha256(copy)
+    c = env.config(["sleep", "30"])
+    for k in ("bounding", "effective", "permitted"):
+        c["process"]["capabilities"][k] += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
+    c["mounts"].append({"destination": "/out", "type": "bind", "source": out, "options": ["rbind", "rw"]})
+    b = env.bundle(c, own_rootfs=True)  # the mount point /out stays out of the shared rootfs
+    cid = env.new_id()
+    try:
+        r = cfs_with(env, copy, "create", "--bundle", b, cid)
+        eq(r.returncode, 0, "create: %s" % r.stderr)
+        r = cfs_with(env, copy, "exec", "--detach", cid, "sh", "-c", "/out/reach /proc/1/exe /out > /out/report 2>&1")
+        eq(r.returncode, 0, "exec: %s" % r.stderr)
+        assert wait_file(os.path.join(out, "ready")), "the helper ran: %r" % open(os.path.join(out, "report")).read()
+        r = cfs_with(env, copy, "start", cid)
+        eq(r.returncode, 0, "start: %s" % r.stderr)
+        open(os.path.join(out, "go"), "w").close()
+        for _ in range(500):
+            if "done" in open(os.path.join(out, "report")).read():
+                break
+            import time
+            time.sleep(0.02)
+    finally:
+        cfs_with(env, copy, "delete", "--force", cid)
+    report = open(os.path.join(out, "report")).read()
+    contains(report, "done", "the helper finished")
+    eq(sha256(copy), before, "the runtime binary is unchanged (%r)" % report)
+    assert "WROTE" not in report, "nothing could be written through /proc/1/exe: %r" % report
+    eq(report.count("refused"), 3, "every write refused: %r" % report)
+    contains(report, "fd: /memfd:cfsrun", "/proc/1/exe before start is the sealed copy")
+
+
+def test_exec_setup_out_of_sight_with_cap_sys_ptrace(env):
+    """A process holding CAP_SYS_PTRACE that watches /proc for `cfsrun exec`
+    children never reaches the host's root through /proc/PID/root: the
+    child is in the container's pid namespace only once it has entered
+    every namespace and dropped what it may not keep."""
+    out = reach_helper(env)
+    marker = os.path.join(env.dir, "host-only-marker")
+    open(marker, "w").close()
+    c = env.config(["sh", "-c", "/out/reach scan %s /out > /out/scan 2>&1" % marker])
+    for k in ("bounding", "effective", "permitted"):
+        c["process"]["capabilities"][k] += ["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE"]
+    c["mounts"].append({"destination": "/out", "type": "bind", "source": out, "options": ["rbind", "rw"]})
+    cid = env.new_id()
+    eq(env.cfs("run", "-d", "--bundle", env.bundle(c, own_rootfs=True), cid).rc, 0, "run -d")
+    try:
+        for i in range(40):
+            r = env.cfs("exec", cid, "true")
+            eq(r.rc, 0, "exec %d: %r" % (i, r))
+        open(os.path.join(out, "stop"), "w").close()
+        for _ in range(250):
+            if "found" in open(os.path.join(out, "scan")).read():
+                break
+            import time
+            time.sleep(0.02)
+    finally:
+        env.cfs("delete", "-f", cid)
+    eq(open(os.path.join(out, "scan")).read().strip(), "found 0", "the host's root was never in reach")
+
+
+def test_sealed_copy_only_when_needed(env):
+    """exec re-executes from the sealed copy when the container may hold
+    CAP_SYS_PTRACE, or an earlier exec gave it; a default container's
+    create and exec do not pay for it."""
+    import subprocess
+    import time
+    from harness import CFSRUN
+
+    def exec_exe(cid):
+        p = subprocess.Popen([CFSRUN, "--root", env.root, "exec", cid, "sleep", "1"], stdin=subprocess.DEVNULL)
+        seen = ""
+        for _ in range(50):
+            try:
+                seen = os.readlink("/proc/%d/exe" % p.pid)
+            except OSError:
+                pass
+            if "memfd" in seen:
+                break
+            time.sleep(0.01)
+        p.wait()
+        return seen
+
+    c = env.config(["sleep", "30"])
+    cid = env.new_id()
+    r = env.cfs("--trace", "run", "-d", "--bundle", env.bundle(c), cid)
+    eq(r.rc, 0, "run -d: %r" % r)
+    assert "re-exec" not in r.err and "parent phase seal" in r.err, "no re-exec for a default config: %s" % r.err
+    eq(exec_exe(cid), os.path.realpath(CFSRUN), "a default exec runs from the binary")
+    eq(env.cfs("exec", "--cap", "CAP_SYS_PTRACE", cid, "true").rc, 0, "exec --cap CAP_SYS_PTRACE")
+    contains(exec_exe(cid), "/memfd:cfsrun", "after an exec with CAP_SYS_PTRACE, exec runs sealed")
+    env.cfs("delete", "-f", cid)
+    for k in ("bounding", "effective", "permitted"):
+        c["process"]["capabilities"][k].append("CAP_SYS_PTRACE")
+    cid = env.new_id()
+    r = env.cfs("--trace", "run", "-d", "--bundle", env.bundle(c), cid)
+    eq(r.rc, 0, "run -d: %r" % r)
+    contains(r.err, "parent phase re-exec", "create re-executed from the sealed copy")
+    contains(exec_exe(cid), "/memfd:cfsrun", "exec into a container with CAP_SYS_PTRACE runs sealed")
+    env.cfs("delete", "-f", cid)
+
+
 def test_cwd_and_fds_are_the_containers(env):
     """CVE-2024-21626 class: no host directory reaches the container."""
     fd = os.open("/", os.O_RDONLY)
@@ -183,7 +423,7 @@ def test_hostile_configs(env):
     eq(failures, [], "hostile configs")
 
 
-PARENT_PHASES = ["validate", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter", "hooks",
+PARENT_PHASES = ["validate", "seal", "connect", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter", "hooks",
                  "container", "created"]
 CHILD_PHASES = ["join", "rootfs", "mounts", "devices", "sysctl", "masks", "cwd", "hooks", "pivot", "readonly", "terminal",
                 "uts", "process"]

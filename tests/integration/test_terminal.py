@@ -91,17 +91,27 @@ def test_run_foreground_terminal(env):
 
 
 def test_exec_tty(env):
+    """exec -t, as root and as another user, in a default container and in
+    one that may hold CAP_SYS_PTRACE (set up in two stages: the terminal is
+    opened in the first, made the controlling one in the second)."""
     if shutil.which("script") is None:
         raise Skip("script(1) is not installed")
-    cid = env.new_id()
-    eq(env.cfs("run", "-d", "--bundle", env.bundle(env.config(["sleep", "60"])), cid).rc, 0, "run -d")
-    cmd = "%s --root %s exec -t %s sh -c 'tty; exit 6'" % (CFSRUN, env.root, cid)
-    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=30,
-                       stdin=subprocess.DEVNULL)
-    contains(p.stdout, "/dev/pts/", "exec -t gives a terminal")
-    eq(p.returncode, 6, "exit code")
-    r = env.cfs("exec", cid, "ls", "-l", "/dev/console")
-    env.cfs("delete", "-f", cid)
+    for ptrace in (False, True):
+        c = env.config(["sleep", "60"])
+        if ptrace:
+            for k in ("bounding", "effective", "permitted"):
+                c["process"]["capabilities"][k].append("CAP_SYS_PTRACE")
+        cid = env.new_id()
+        eq(env.cfs("run", "-d", "--bundle", env.bundle(c), cid).rc, 0, "run -d")
+        for user in ([], ["--user", "1000"]):
+            cmd = "%s --root %s exec -t %s %s sh -c 'tty; id -u; exit 6'" % (CFSRUN, env.root, " ".join(user), cid)
+            p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=30,
+                               stdin=subprocess.DEVNULL)
+            what = "exec -t %s (CAP_SYS_PTRACE: %s)" % (" ".join(user), ptrace)
+            contains(p.stdout, "/dev/pts/", "%s gives a terminal: %r" % (what, p.stdout))
+            contains(p.stdout, "1000" if user else "0", what)
+            eq(p.returncode, 6, "exit code of " + what)
+        env.cfs("delete", "-f", cid)
 
 
 def test_exec_console_socket(env):

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "sealed-exe.h"
 #include "signals.h"
 #include "state.h"
 #include "tap.h"
@@ -222,6 +223,26 @@ test_traceparent (void)
   is_str (tp.flags, "01", "flags parsed");
 }
 
+/* When cfsrun must run from a sealed copy of itself. */
+static void
+test_seal (void)
+{
+  struct caps_plan caps = { 0 };
+  struct ns_plan ns = { 0 };
+
+  caps.bounding = 1ULL << 5;
+  ok (!sealed_exe_ptrace_possible (true, &caps, &ns), "no CAP_SYS_PTRACE: no seal");
+  caps.bounding |= 1ULL << 19;
+  ok (sealed_exe_ptrace_possible (true, &caps, &ns), "CAP_SYS_PTRACE, no user namespace: seal");
+  ok (sealed_exe_ptrace_possible (false, &caps, &ns), "no capabilities given (all kept): seal");
+  ns.wanted[NS_USER] = true;
+  ok (!sealed_exe_ptrace_possible (true, &caps, &ns), "CAP_SYS_PTRACE in a new user namespace: no seal");
+  ns.path[NS_USER] = "/proc/self/ns/user";
+  ok (sealed_exe_ptrace_possible (true, &caps, &ns), "a user namespace by path that is ours: seal");
+  ns.path[NS_USER] = "/nonexistent";
+  ok (!sealed_exe_ptrace_possible (true, &caps, &ns), "a user namespace by path that is not ours: no seal");
+}
+
 int
 main (void)
 {
@@ -231,5 +252,6 @@ main (void)
   test_ids ();
   test_error_type ();
   test_traceparent ();
+  test_seal ();
   return tap_done ();
 }
