@@ -14,7 +14,10 @@ static const char create_help[]
       "      --pid-file FILE       write the container process's pid to FILE\n"
       "      --no-pivot            use chroot instead of pivot_root (for a ramfs root)\n"
       "      --no-new-keyring      keep the caller's session keyring\n"
-      "      --preserve-fds N      pass N fds after stdio (3 .. 3+N-1) to the process\n";
+      "      --preserve-fds N      pass N fds after stdio (3 .. 3+N-1) to the process\n"
+      "      --init                PID 1 is cfsrun's built-in init, which runs the program, forwards\n"
+      "                            signals to it, reaps zombies and exits with its status (also:\n"
+      "                            annotation run.oci.cfsrun.init \"true\")\n";
 
 static const char run_help[]
     = "Usage: cfsrun run [OPTIONS] CONTAINER-ID\n\n"
@@ -30,6 +33,7 @@ enum
   OPT_NO_PIVOT,
   OPT_NO_NEW_KEYRING,
   OPT_PRESERVE_FDS,
+  OPT_INIT,
 };
 
 static const struct option create_options[] = {
@@ -39,6 +43,7 @@ static const struct option create_options[] = {
   { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
   { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+  { "init", no_argument, NULL, OPT_INIT },
   { "detach", no_argument, NULL, 'd' },
   { NULL, 0, NULL, 0 },
 };
@@ -73,6 +78,9 @@ parse (int argc, char **argv, const char *cmd, struct cfsrun_create_options *o, 
         o->preserve_fds = (int)strtol (optarg, &end, 10);
         if (*end || o->preserve_fds < 0)
           return cli_usage (err, cmd, "--preserve-fds: `%s` is not a non-negative number", optarg);
+        break;
+      case OPT_INIT:
+        o->init = true;
         break;
       case 'd':
         if (detach == NULL)

@@ -92,6 +92,26 @@ check_intel_rdt (const struct oci_linux *lx, struct cfs_error **err)
                    "config.json: linux.intelRdt: not supported by this build yet");
 }
 
+/* run.oci.cfsrun.init: "true" asks for the built-in init (init.c). */
+static int
+check_init (struct cfs_bundle *c, struct cfs_error **err)
+{
+  const struct oci_spec *s = c->spec;
+  size_t i;
+
+  for (i = 0; i < s->annotations_len; i++)
+    {
+      if (strcmp (s->annotations_keys[i], CFS_INIT_ANNOTATION) != 0)
+        continue;
+      if (strcmp (s->annotations[i], "true") != 0 && strcmp (s->annotations[i], "false") != 0)
+        return cfs_fail (err, CFS_E_CONFIG_INVALID, 0, "annotations." CFS_INIT_ANNOTATION,
+                         "config.json: annotations." CFS_INIT_ANNOTATION ": `%s` is not `true` or `false`",
+                         s->annotations[i]);
+      c->init = strcmp (s->annotations[i], "true") == 0;
+    }
+  return 0;
+}
+
 int
 bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_error **err)
 {
@@ -109,7 +129,7 @@ bundle_parse (const char *json, size_t len, struct cfs_bundle *ret, struct cfs_e
       return r;
     }
   if ((r = check_version (ret->spec, err)) < 0 || (r = check_process (ret->spec->process, err)) < 0
-      || (r = check_mounts (ret->spec, err)) < 0
+      || (r = check_mounts (ret->spec, err)) < 0 || (r = check_init (ret, err)) < 0
       || (r = namespaces_plan (ret->spec->linux, &ret->ns, err)) < 0 || (r = check_uts (ret, err)) < 0
       || (r = devices_validate (ret->spec->linux, err)) < 0
       || (r = userns_validate (ret->spec->linux, err)) < 0

@@ -10,6 +10,9 @@
 #include "oci-spec.h"
 #include "seccomp.h"
 
+/* The annotation asking for the built-in init, "true" or "false". */
+#define CFS_INIT_ANNOTATION "run.oci.cfsrun.init"
+
 struct cfs_bundle
 {
   struct oci_spec *spec;
@@ -21,6 +24,7 @@ struct cfs_bundle
   struct seccomp_plan *seccomp; /* NULL: no filter */
   char *json;                   /* the config.json text, kept for exec */
   size_t json_len;
+  bool init; /* annotation run.oci.cfsrun.init is "true" */
 };
 
 int bundle_load (const char *bundle, struct cfs_bundle *ret, struct cfs_error **err);

@@ -29,6 +29,7 @@ struct cfsrun_create_options
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
+  bool init; /* --init: the built-in init as PID 1 (or the run.oci.cfsrun.init annotation) */
 };
 
 int cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o,

@@ -7,14 +7,15 @@
  * needs ptrace access to PID: a cfsrun process in a container's reach is not
  * dumpable until it execs the user's program, which stops every process
  * but one holding CAP_SYS_PTRACE in the host's user namespace.  For that
- * one cfsrun re-executes itself early from a copy of itself in a sealed
- * memfd: /proc/PID/exe of it and of every process it forks is then
+ * one, and for the built-in init (cfsrun code as the container's PID 1, for
+ * its whole life), cfsrun re-executes itself early from a copy of itself in
+ * a sealed memfd: /proc/PID/exe of it and of every process it forks is then
  * that copy, which no one can write to (F_SEAL_WRITE), grow or shrink, and
  * whose seals cannot be removed.
  *
  * The copy holds the loadable part of the binary only (up to the end of its
  * last segment, without debug sections): that is all exec needs, and it is
- * memory the container process keeps while it lives.  */
+ * memory the container's init keeps for its life.  */
 #include "sealed-exe.h"
 
 #include <elf.h>

@@ -5,7 +5,8 @@
  *   validate    config.json → plan
  *   seal        re-exec from a sealed copy
  *               of cfsrun if the container
- *               may ptrace us
+ *               may ptrace us, or has the
+ *               built-in init
  *   connect     --console-socket, seccomp
  *               listener
  *   state       mkdir + lock state dir,
@@ -36,7 +37,8 @@
  *   (create exits)                         wait        accept() on start.sock
  *
  *   cfsrun start: connect to start.sock ──▶ hooks (startContainer), fds,
- *                                           seccomp (NNP), exec
+ *                                           seccomp (NNP), exec (or fork:
+ *                                           the built-in init, init.c)
  *                 poststart hooks              (lsm labels just before seccomp)
  *                 EOF = exec done (socket is close-on-exec); bytes = the error
  *
@@ -45,8 +47,8 @@
  * runs cfsrun code once the user program is exec'd, and is not dumpable
  * until then, so nothing in the container can reach /proc/PID/exe of it;
  * where something could (CAP_SYS_PTRACE over the host's user namespace),
- * that code runs from a sealed memfd copy of cfsrun (sealed-exe.c), never
- * the host's binary.
+ * or cfsrun code stays as PID 1 (the built-in init), that code runs from a
+ * sealed memfd copy of cfsrun (sealed-exe.c), never the host's binary.
  */
 #include "start.h"
 
@@ -69,6 +71,7 @@
 #include "cgroup.h"
 #include "devices.h"
 #include "hooks.h"
+#include "init.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "oom.h"
@@ -120,6 +123,7 @@ struct start_ctx
   uint64_t oom_before; /* OOM kills in its memory cgroup before it joined */
   bool born_in_cgroup; /* cloned into it (clone3): no cgroup-enter */
   char who[48];        /* parent: "the container process (pid N)", for waits */
+  bool init;           /* the built-in init is PID 1 */
 };
 
 /* ------------------------------------------------------------------ child */
@@ -373,6 +377,17 @@ child_seccomp_notify (struct start_ctx *c, struct cfs_error **err)
   return r;
 }
 
+/* The program; with the built-in init, in a child of ours. */
+static int
+child_exec (struct start_ctx *c, struct cfs_error **err)
+{
+  int r;
+
+  if (c->init && (r = init_fork (err)) < 0)
+    return r;
+  return process_exec (c->cfg.spec->process, c->exec_path, err);
+}
+
 static void
 child_reset_signals (void)
 {
@@ -432,7 +447,7 @@ child_main (struct start_ctx *c)
       || PHASE ("child", "seccomp", child_seccomp (c, err)) < 0
       || PHASE ("child", "seccomp-notify", child_seccomp_notify (c, err)) < 0)
     child_fail (conn, e);
-  process_exec (c->cfg.spec->process, c->exec_path, err);
+  child_exec (c, err);
   child_fail (conn, e);
 }
 
@@ -479,19 +494,22 @@ parent_validate (struct start_ctx *c, struct cfs_error **err)
     return cfs_fail (err, CFS_E_USAGE, 0, "process.terminal",
                      "config.json: process.terminal is true: `create` needs --console-socket to hand the "
                      "terminal to (or use `run` in the foreground)");
+  c->init = c->o->init || c->cfg.init;
   return 0;
 }
 
 /* The binary defence (sealed-exe.c).  The container process is cfsrun code
-   until start.  When a process of the container may hold CAP_SYS_PTRACE
-   over the host's user namespace, it could open /proc/PID/exe of it before
-   start.  Then from here on this process, and so the container process,
-   runs from a sealed copy of cfsrun: this re-executes create, which comes
-   back to this phase.  Hence no side effect before it.  */
+   until start, and with the built-in init for the container's whole life.
+   When a process of the container may hold CAP_SYS_PTRACE over the host's
+   user namespace, it could open /proc/PID/exe of it before start; the
+   built-in init is in reach of every process of the container.  Then from
+   here on this process, and so the container process, runs from a sealed
+   copy of cfsrun: this re-executes create, which comes back to this phase.
+   Hence no side effect before it.  */
 static int
 parent_seal (struct start_ctx *c, struct cfs_error **err)
 {
-  if (!sealed_exe_ptrace_possible (c->cfg.has_caps, &c->cfg.caps, &c->cfg.ns))
+  if (!c->init && !sealed_exe_ptrace_possible (c->cfg.has_caps, &c->cfg.caps, &c->cfg.ns))
     return 0;
   return sealed_exe_ensure ("parent", err);
 }

@@ -6,6 +6,7 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+import time
 
 from harness import CFSRUN, Skip, contains, eq
 
@@ -200,3 +201,17 @@ def test_rootless_gains_nothing(env, rl):
     r = rl.cfs("exec", "g2", "sh", "-c", "readlink /proc/1/exe")
     eq(r.stdout.strip(), "/bin/busybox", "after start, pid 1 is the user's program: %s" % r.stderr)
     rl.cfs("delete", "-f", "g2")
+
+
+@rootless_test
+def test_rootless_init(env, rl):
+    """The built-in init as an unprivileged user: it runs from the sealed
+    copy, reaps, and can be entered by exec once started."""
+    b = rl.bundle(["sh", "-c", "for i in $(seq 20); do (sleep 0.1 &) ; done; exec sleep 30"])
+    eq(rl.cfs("run", "-d", "--init", "--bundle", b, "i1").returncode, 0, "run -d --init")
+    time.sleep(0.5)
+    r = rl.cfs("exec", "i1", "sh", "-c", "readlink /proc/1/exe; cat /proc/[0-9]*/stat | awk '{print $3}' | grep -c Z")
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("/memfd:cfsrun"), "exec into the init: %r %r" % (r.stdout, r.stderr)
+    eq(lines[1], "0", "the orphans were reaped")
+    rl.cfs("delete", "-f", "i1")

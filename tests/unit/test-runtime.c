@@ -243,6 +243,24 @@ test_seal (void)
   ok (!sealed_exe_ptrace_possible (true, &caps, &ns), "a user namespace by path that is not ours: no seal");
 }
 
+/* The annotation asking for the built-in init. */
+static void
+test_init_annotation (void)
+{
+  const char *on = "{" BASE "," PROC "," MNTNS ",\"annotations\":{\"run.oci.cfsrun.init\":\"true\"}}";
+  const char *off = "{" BASE "," PROC "," MNTNS ",\"annotations\":{\"run.oci.cfsrun.init\":\"false\"}}";
+  struct cfs_bundle b;
+  struct cfs_error *e = NULL;
+
+  ok (bundle_parse (on, strlen (on), &b, &e) == 0 && b.init, "annotation \"true\": the built-in init");
+  bundle_done (&b);
+  ok (bundle_parse (off, strlen (off), &b, &e) == 0 && !b.init, "annotation \"false\": no init");
+  bundle_done (&b);
+  cfs_error_free (e);
+  config_fails ("{" BASE "," PROC "," MNTNS ",\"annotations\":{\"run.oci.cfsrun.init\":\"1\"}}",
+                CFS_E_CONFIG_INVALID, "annotations.run.oci.cfsrun.init: `1` is not `true` or `false`");
+}
+
 int
 main (void)
 {
@@ -253,5 +271,6 @@ main (void)
   test_error_type ();
   test_traceparent ();
   test_seal ();
+  test_init_annotation ();
   return tap_done ();
 }
