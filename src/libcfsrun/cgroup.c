@@ -686,12 +686,27 @@ uint64_t
 cgroup_oom_watch_read (struct cgroup_oom_watch *w)
 {
   char buf[4096];
-  uint64_t now;
+  uint64_t now, notified = 0;
+  ssize_t n;
 
-  /* Drain the notification; the count comes from the file. */
-  while (read (w->fd, buf, sizeof buf) > 0)
-    ;
+  /* v1's eventfd counts OOM notifications, which the kernel sends before
+     it kills (so oom_kill may not have moved yet): each is an event, as
+     runc has it.  v2's inotify only says memory.events changed: the kills
+     are counted from the file.  */
+  while ((n = read (w->fd, buf, sizeof buf)) > 0)
+    if (w->ctl_fd >= 0 && n == 8)
+      {
+        uint64_t v;
+
+        memcpy (&v, buf, 8);
+        notified += v;
+      }
   now = oom_kills (w->counter);
+  if (w->ctl_fd >= 0)
+    {
+      w->seen = now;
+      return notified;
+    }
   if (now <= w->seen)
     return 0;
   now -= w->seen;

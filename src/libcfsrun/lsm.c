@@ -53,7 +53,7 @@ write_attr (const char *path, const char *fmt, const char *value, const char *fi
 {
   char buf[4096];
   int n = snprintf (buf, sizeof buf, fmt, value);
-  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = util_open_proc (path, O_WRONLY);
 
   if (fd < 0 || util_write_all (fd, buf, (size_t)n) < 0)
     return cfs_fail (err, CFS_E_PROCESS, errno, field, "%s: set `%s` through %s:", field, value, path);

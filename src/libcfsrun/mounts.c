@@ -572,7 +572,7 @@ userns_for_mappings (const struct oci_mount *m, struct cfs_error **err)
         len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", ids[i].container_id,
                                  ids[i].host_id, ids[i].size);
       snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, map ? "gid_map" : "uid_map");
-      fd = open (path, O_WRONLY | O_CLOEXEC);
+      fd = util_open_proc (path, O_WRONLY);
       if (fd < 0 || util_write_all (fd, buf, len) < 0)
         r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "idmap: write %s for", path);
       if (fd >= 0)

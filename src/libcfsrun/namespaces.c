@@ -127,7 +127,7 @@ write_time_offsets (const struct oci_linux *lx, struct cfs_error **err)
   for (i = 0; i < lx->time_offsets_len && len < sizeof buf; i++)
     len += (size_t)snprintf (buf + len, sizeof buf - len, "%s %lld %u\n", lx->time_offsets_keys[i],
                              (long long)lx->time_offsets[i].secs, lx->time_offsets[i].nanosecs);
-  fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  fd = util_open_proc ("/proc/self/timens_offsets", O_WRONLY);
   if (fd < 0 || util_write_all (fd, buf, len) < 0)
     {
       int saved = errno;

@@ -825,7 +825,7 @@ parent_oom (struct start_ctx *c, struct cfs_error **err)
     return 0;
   snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int)c->pid);
   snprintf (val, sizeof val, "%d", p->oom_score_adj);
-  return util_write_file_at (AT_FDCWD, path, val, strlen (val), err) < 0
+  return util_write_proc (path, val, strlen (val), err) < 0
              ? cfs_wrap (err, "process.oomScoreAdj (lowering it needs CAP_SYS_RESOURCE)")
              : 0;
 }

@@ -112,7 +112,7 @@ write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n
           _cleanup_close_ int fd = -1;
 
           snprintf (path, sizeof path, "/proc/%d/setgroups", (int)pid);
-          fd = open (path, O_WRONLY | O_CLOEXEC);
+          fd = util_open_proc (path, O_WRONLY);
           if (fd >= 0)
             util_write_all (fd, "deny", 4);
         }
@@ -131,7 +131,7 @@ write_map_raw (pid_t pid, const char *file, const struct oci_id_mapping *m, size
     len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
                              m[i].size);
   snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
-  fd = open (path, O_WRONLY | O_CLOEXEC);
+  fd = util_open_proc (path, O_WRONLY);
   if (fd < 0 || util_write_all (fd, buf, len) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, path, "write user namespace mapping");
   return 0;

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -271,4 +274,68 @@ util_proc_devices_name (bool block, int major, char *buf, size_t size)
         }
     }
   return false;
+}
+
+static bool
+on_procfs (int fd)
+{
+  struct statfs sfs;
+
+  return fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+static uint64_t
+mount_id_of (int fd)
+{
+  struct statx stx;
+
+  if (statx (fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+    return UINT64_MAX;
+  return stx.stx_mnt_id;
+}
+
+int
+util_open_proc (const char *path, int flags)
+{
+  struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY),
+                          .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS };
+  _cleanup_close_ int proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd;
+
+  if (proc < 0)
+    return -1;
+  if (!on_procfs (proc) || strncmp (path, "/proc/", 6) != 0)
+    {
+      errno = EXDEV;
+      return -1;
+    }
+  fd = (int)syscall (SYS_openat2, proc, path + 6, &how, sizeof how);
+  /* No openat2 (valgrind does not know it): open, then check the file is
+     on the very mount /proc is, which no overmount is.  */
+  if (fd < 0 && errno == ENOSYS && (fd = openat (proc, path + 6, flags | O_CLOEXEC | O_NOCTTY)) >= 0
+      && mount_id_of (fd) != mount_id_of (proc))
+    {
+      close (fd);
+      errno = EXDEV;
+      return -1;
+    }
+  if (fd >= 0 && !on_procfs (fd))
+    {
+      close (fd);
+      errno = EXDEV;
+      return -1;
+    }
+  return fd;
+}
+
+int
+util_write_proc (const char *path, const char *data, size_t len, struct cfs_error **err)
+{
+  _cleanup_close_ int fd = util_open_proc (path, O_WRONLY);
+
+  if (fd < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, errno, path, errno == EXDEV ? "open (not procfs)" : "open");
+  if (util_write_all (fd, data, len) < 0)
+    return cfs_fail (err, CFS_E_SYSTEM, errno, path, "write");
+  return 0;
 }

@@ -101,6 +101,16 @@ int util_rfc3339_now (char *buf, size_t size);
 
 bool util_str_has_prefix (const char *s, const char *prefix);
 
+/* Open PATH ("/proc/...") with FLAGS, only as a file of the procfs mounted
+   at /proc: resolved without crossing a mount or following a magic link,
+   and checked to be on procfs, so nothing bind-mounted over /proc or one
+   of its files can take the write (the 2025 runc procfs CVEs).  -1 and
+   errno otherwise (EXDEV for a file not on procfs).  */
+int util_open_proc (const char *path, int flags);
+
+/* util_write_file_at for such a file. */
+int util_write_proc (const char *path, const char *data, size_t len, struct cfs_error **err);
+
 /* The name /proc/devices gives char (or BLOCK) major MAJOR. */
 bool util_proc_devices_name (bool block, int major, char *buf, size_t size);
 

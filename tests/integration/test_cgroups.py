@@ -123,21 +123,28 @@ def test_events_oom_as_it_happens(env):
     c["mounts"].append({"destination": "/go", "type": "bind", "source": env.dir, "options": ["rbind", "ro"]})
     eq(env.cfs("run", "-d", "--bundle", env.bundle(c), cid).rc, 0, "run -d")
     out = open(os.path.join(env.dir, "events.out"), "w+")
-    ev = subprocess.Popen([CFSRUN, "--root", env.root, "events", "--interval", "30", cid], stdout=out,
+    ev = subprocess.Popen([CFSRUN, "--root", env.root, "events", "--interval", "0.2", cid], stdout=out,
                           stderr=subprocess.STDOUT)
     try:
-        time.sleep(0.3)  # registered before the OOM
+        # The first stats line comes after the OOM watch is registered.
+        deadline = time.time() + 30
+        while time.time() < deadline and '"stats"' not in (out.seek(0) or out.read()):
+            time.sleep(0.02)
         open(flag, "w").close()
-        deadline, lines = time.time() + 15, []
+        deadline, lines = time.time() + 30, []
         while time.time() < deadline:
             out.seek(0)
             lines = [json.loads(l) for l in out.read().splitlines() if l.strip()]
             if any(l.get("type") == "oom" for l in lines):
                 break
             time.sleep(0.05)
-        eq([l for l in lines if l.get("type") == "oom"][:1], [{"type": "oom", "id": cid}], "an oom event, as runc's")
-        eq(int(cg(env, cid, "memory", "memory.oom_control").split("oom_kill ")[1].split()[0]) >= 1, True,
-           "the kernel counted a kill")
+        eq([l for l in lines if l.get("type") == "oom"][:1], [{"type": "oom", "id": cid}],
+           "an oom event, as runc's (events printed: %s)" % [l.get("type") for l in lines])
+        # The notice comes as the OOM killer starts; the kill is counted after.
+        kills = lambda: int(cg(env, cid, "memory", "memory.oom_control").split("oom_kill ")[1].split()[0])
+        while kills() < 1 and time.time() < deadline:
+            time.sleep(0.02)
+        eq(kills() >= 1, True, "the kernel counted a kill")
     finally:
         ev.kill()
         ev.wait()

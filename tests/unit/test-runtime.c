@@ -1,5 +1,10 @@
 /* Unit tests for the pure parts of libcfsrun: config validation (each error
    names its field), plans, option and signal parsing, the error type.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +19,7 @@
 #include "signals.h"
 #include "state.h"
 #include "tap.h"
+#include "util.h"
 #include "trace.h"
 
 #define BASE  "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
@@ -261,9 +267,49 @@ test_init_annotation (void)
                 CFS_E_CONFIG_INVALID, "annotations.run.oci.cfsrun.init: `1` is not `true` or `false`");
 }
 
+/* In a child with its own mount namespace: PATH bind-mounted over by
+   SRC; 0 when util_open_proc refuses it with EXDEV.  */
+static int
+overmounted_proc_refused (const char *src, const char *path)
+{
+  pid_t pid = fork ();
+  int st = 0;
+
+  if (pid == 0)
+    {
+      int fd;
+
+      if (unshare (CLONE_NEWNS) < 0 || mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0
+          || mount (src, path, "none", MS_BIND, NULL) < 0)
+        _exit (2);
+      fd = util_open_proc (path, O_RDONLY);
+      _exit (fd < 0 && errno == EXDEV ? 0 : 1);
+    }
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : 3;
+}
+
+static void
+test_proc_open (void)
+{
+  int fd = util_open_proc ("/proc/self/status", O_RDONLY);
+
+  ok (fd >= 0, "a procfs file opens (through /proc/self)");
+  if (fd >= 0)
+    close (fd);
+  fd = util_open_proc ("/proc/../etc/passwd", O_RDONLY);
+  ok (fd < 0 && errno == EXDEV, "a path that leaves procfs is refused");
+  ok (util_open_proc ("/etc/passwd", O_RDONLY) < 0 && errno == EXDEV, "a path outside /proc is refused");
+  if (geteuid () == 0)
+    ok (overmounted_proc_refused ("/etc/hostname", "/proc/sys/kernel/hostname") == 0,
+        "a file bind-mounted over a procfs file is refused");
+}
+
 int
 main (void)
 {
+  test_proc_open ();
   test_config ();
   test_signals ();
   test_mount_options ();
