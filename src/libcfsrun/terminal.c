@@ -91,7 +91,9 @@ terminal_open (int sockfd, const struct oci_process *p, bool dev_console, int *r
   slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0)
     return cfs_fail (err, CFS_E_DEVICE, errno, name, "process.terminal: open");
-  if (p->user && fchown (slave, p->user->uid, p->user->gid) < 0)
+  /* The process user owns its terminal; the group stays the one devpts
+     gave it (its gid= option: the tty group), as login(1) and runc leave it.  */
+  if (p->user && fchown (slave, p->user->uid, (gid_t)-1) < 0)
     return cfs_fail (err, CFS_E_DEVICE, errno, name, "process.terminal: give the pty to the process user:");
   if (p->console_size)
     {

@@ -1,6 +1,7 @@
 """process.terminal: --console-socket, and run in the foreground."""
 import array
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -126,3 +127,19 @@ def test_exec_console_socket(env):
     os.close(box["fd"])
     contains(out, "/dev/pts/", "tty")
     env.cfs("delete", "-f", cid)
+
+
+def test_pty_owner(env):
+    """The pty is the process user's, and keeps the group devpts gave it
+    (gid=5, the tty group), as runc leaves it."""
+    if shutil.which("script") is None:
+        raise Skip("script(1) is not installed")
+    c = env.config(["sh", "-c", "echo owner=$(ls -ln $(tty) | tr -s ' ' | cut -d' ' -f3,4 | tr ' ' :)"])
+    c["process"]["terminal"] = True
+    c["process"]["user"] = {"uid": 1000, "gid": 1000}
+    assert "gid=5" in [m for m in c["mounts"] if m["destination"] == "/dev/pts"][0]["options"]
+    cmd = "%s --root %s run --bundle %s %s" % (CFSRUN, env.root, env.bundle(c), env.new_id())
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    m = re.search(r"owner=([0-9:]+)", p.stdout)
+    eq(m and m.group(1), "1000:5", "owner and group of the pty: %r %r" % (p.stdout, p.stderr))
