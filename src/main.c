@@ -117,11 +117,12 @@ cli_only_id (int argc, char **argv, const char *cmd, const char *help, const cha
 static const char *
 default_root (struct cfs_error **err, char *buf, size_t size)
 {
-  const char *xdg;
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
 
-  if (geteuid () == 0)
+  /* Root of a user namespace (rootless Podman runs its runtime so) cannot
+     write the host's /run: its user's runtime dir, when it has one.  */
+  if (geteuid () == 0 && (!cfsrun_rootless () || xdg == NULL || xdg[0] == '\0'))
     return "/run/cfsrun";
-  xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg == NULL || xdg[0] == '\0')
     {
       cfs_fail (err, CFS_E_USAGE, 0, NULL,

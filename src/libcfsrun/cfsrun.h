@@ -143,6 +143,10 @@ unsigned cfsrun_oom_watch_read (struct cfsrun_oom_watch *w);
 void cfsrun_oom_watch_free (struct cfsrun_oom_watch *w);
 int cfsrun_oom_event (const char *id, char **ret_json, struct cfs_error **err);
 
+/* True unless the caller is root of the initial user namespace: an ordinary
+   user, or root of a user namespace (rootless Podman runs its runtime so).  */
+bool cfsrun_rootless (void);
+
 /* `check`: what works on this host and the fix for what does not (text,
    or JSON with name, ok, detail, fix per item).  */
 int cfsrun_check (bool json, char **ret_text, struct cfs_error **err);

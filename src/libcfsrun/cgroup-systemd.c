@@ -11,6 +11,7 @@
 #include "cgroup-systemd.h"
 #include "log.h"
 #include "sdbus.h"
+#include "userns.h"
 #include "util.h"
 
 #define SD_DEST    "org.freedesktop.systemd1"
@@ -351,6 +352,7 @@ int
 cgroup_systemd_connect (struct systemd_bus **ret, struct cfs_error **err)
 {
   struct systemd_bus *b = calloc (1, sizeof *b);
+  bool rootless = userns_rootless (NULL);
   const char *how;
   int r;
 
@@ -362,9 +364,9 @@ cgroup_systemd_connect (struct systemd_bus **ret, struct cfs_error **err)
       return -ENOSYS;
     }
   /* As root, systemd's private socket when there is one: no bus daemon in
-     the way (systemctl does the same).  */
-  if (geteuid () == 0 && getenv ("DBUS_SYSTEM_BUS_ADDRESS") == NULL
-      && access ("/run/systemd/private", F_OK) == 0)
+     the way (systemctl does the same).  Root of a user namespace (rootless
+     Podman) is a user: its systemd is the user's.  */
+  if (!rootless && getenv ("DBUS_SYSTEM_BUS_ADDRESS") == NULL && access ("/run/systemd/private", F_OK) == 0)
     {
       how = "/run/systemd/private";
       r = b->sd->sd_bus_new (&b->bus);
@@ -373,7 +375,7 @@ cgroup_systemd_connect (struct systemd_bus **ret, struct cfs_error **err)
       if (r >= 0)
         r = b->sd->sd_bus_start (b->bus);
     }
-  else if (geteuid () == 0)
+  else if (!rootless)
     how = "the system bus", r = b->sd->sd_bus_open_system (&b->bus);
   else
     how = "the user's bus", r = b->sd->sd_bus_open_user (&b->bus);

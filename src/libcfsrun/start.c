@@ -745,7 +745,7 @@ parent_cgroup_systemd (struct start_ctx *c, const char *cgroups_path, char *path
   char root[1024];
   int r;
 
-  if ((r = cgroup_systemd_parse (cgroups_path, c->o->id, geteuid () != 0, &c->scope, err)) < 0
+  if ((r = cgroup_systemd_parse (cgroups_path, c->o->id, userns_rootless (NULL), &c->scope, err)) < 0
       || (r = cgroup_systemd_connect (&c->sd, err)) < 0
       || (r = cgroup_systemd_root (c->sd, root, sizeof root, err)) < 0)
     return r;
@@ -765,6 +765,7 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
   const struct oci_linux *lx = c->cfg.spec->linux;
   const char *path = lx ? lx->cgroups_path : NULL;
   char scope_path[4096];
+  uid_t host_uid;
   int r;
 
   if (c->g->systemd_cgroup)
@@ -783,8 +784,9 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
   if (c->sd)
     cgroup_plan_drop_suffix (c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, ".slice");
   /* Without a cgroup of our own to write (rootless, no delegation): fine
-     with no limits; a limit that would be dropped is an error.  */
-  if (geteuid () != 0
+     with no limits; a limit that would be dropped is an error.  Root of a
+     user namespace (rootless Podman) is rootless too.  */
+  if (userns_rootless (&host_uid)
       && !cgroup_writable (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, c->rec.cgroup_leaves,
                            c->rec.cgroup_leaves_len))
     {
@@ -792,10 +794,10 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
 
       if (field)
         return cfs_fail (err, CFS_E_CGROUP_NOT_DELEGATED, EACCES, field,
-                         "config.json: %s: a limit was asked for, but user %u has no cgroup it may write "
-                         "(no delegated subtree):",
-                         field, (unsigned)geteuid ());
-      cfs_log_debug ("no writable cgroup for uid %u: running without one", (unsigned)geteuid ());
+                         "config.json: %s: a limit was asked for, but user %u%s has no cgroup it may write "
+                         "(no delegated subtree)",
+                         field, (unsigned)host_uid, geteuid () == 0 ? " (root of a user namespace)" : "");
+      cfs_log_debug ("no writable cgroup for uid %u: running without one", (unsigned)host_uid);
       cgroup_strv_free (TAKE_PTR (c->rec.cgroup_leaves), c->rec.cgroup_leaves_len);
       cgroup_strv_free (TAKE_PTR (c->rec.cgroup_dirs), c->rec.cgroup_dirs_len);
       c->rec.cgroup_leaves_len = c->rec.cgroup_dirs_len = 0;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cfsrun.h"
 #include "util.h"
 
 static int
@@ -135,6 +136,37 @@ write_map_raw (pid_t pid, const char *file, const struct oci_id_mapping *m, size
   if (fd < 0 || util_write_all (fd, buf, len) < 0)
     return cfs_fail (err, CFS_E_NAMESPACE, errno, path, "write user namespace mapping");
   return 0;
+}
+
+/* From /proc/self/uid_map: the initial namespace's map is the identity
+   "0 0 4294967295"; uid 0 in any other is not the host's root, even with
+   every capability in it.  Read each time, not cached: the container
+   process asks again after it made its own user namespace.  */
+bool
+userns_rootless (uid_t *ret_host_uid)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/uid_map", "re");
+  unsigned inside, outside, size;
+  uid_t self = geteuid (), host_uid = self;
+  bool identity = false;
+
+  while (f && fscanf (f, "%u %u %u", &inside, &outside, &size) == 3)
+    {
+      if (inside == 0 && outside == 0 && size == 4294967295U)
+        identity = true;
+      if (self >= inside && self - inside < size)
+        host_uid = outside + (self - inside);
+    }
+  if (ret_host_uid)
+    *ret_host_uid = host_uid;
+  /* No /proc: trust the uid alone. */
+  return self != 0 || (f != NULL && !identity);
+}
+
+bool
+cfsrun_rootless (void)
+{
+  return userns_rootless (NULL);
 }
 
 int
