@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <sched.h>
 
+#include "log.h"
 #include "paths.h"
+#include "userns.h"
 #include "util.h"
 
 static const struct
@@ -461,6 +463,72 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
   return 0;
 }
 
+/* DATA without its gid= option, or NULL when it has none. */
+static char *
+data_without_gid (const char *data)
+{
+  _cleanup_free_ char *copy = strdup (data ? data : "");
+  char *out, *tok, *save = NULL;
+  bool found = false;
+
+  if (copy == NULL || (out = calloc (1, strlen (copy) + 1)) == NULL)
+    return NULL;
+  for (tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+    if (util_str_has_prefix (tok, "gid="))
+      found = true;
+    else
+      {
+        if (out[0])
+          strcat (out, ",");
+        strcat (out, tok);
+      }
+  if (!found)
+    {
+      free (out);
+      return NULL;
+    }
+  return out;
+}
+
+/* A filesystem of TYPE (not a bind, not cgroup).  In a user namespace the
+   kernel refuses two common configs; each gets what the namespace allows:
+   sysfs without a network namespace of its own (EPERM) becomes a bind of
+   the host's /sys with the same flags, and devpts whose gid= is not mapped
+   in it (EINVAL) is mounted without gid=, so a pty belongs to the group of
+   who opens it.  */
+static int
+mount_fs (const struct oci_mount *m, const char *source, const char *target, const char *type,
+          const struct mount_flags *mf, const struct mounts_context *ctx, struct cfs_error **err)
+{
+  int saved;
+
+  if (mount (source, target, type, mf->set, mf->data) == 0)
+    return 0;
+  saved = errno;
+  if (saved == EPERM && strcmp (type, "sysfs") == 0 && userns_rootless (NULL))
+    {
+      struct mount_flags bf = *mf;
+
+      cfs_log_debug ("%s: sysfs needs a network namespace of our own: binding the host's /sys",
+                     m->destination);
+      bf.recursive_bind = true;
+      return bind_mount ("/sys", target, &bf, ctx->rootfd, m->destination, err);
+    }
+  if (saved == EINVAL && strcmp (type, "devpts") == 0 && userns_rootless (NULL))
+    {
+      _cleanup_free_ char *data = data_without_gid (mf->data);
+
+      if (data && mount (source, target, type, mf->set, data[0] ? data : NULL) == 0)
+        {
+          cfs_log_debug ("%s: the gid= of devpts is not mapped in the user namespace: mounted without it",
+                         m->destination);
+          return 0;
+        }
+    }
+  return cfs_fail (err, CFS_E_MOUNT, saved, m->destination, "mount `%s` (type `%s`%s%s) on", source, type,
+                   mf->data ? ", options " : "", mf->data ? mf->data : "");
+}
+
 /* tmpcopyup: copy the tree under FROM (the directory the tmpfs now hides)
    into the tmpfs at TARGET, keeping modes and owners.  */
 static int
@@ -703,9 +771,8 @@ mount_one (const struct oci_mount *m, size_t index, const struct mounts_context 
     r = bind_mount (source, target, &mf, ctx->rootfd, m->destination, err);
   else if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
     r = mount_cgroup (m, dirfd, target, &mf, ctx, err);
-  else if (mount (source, target, type, mf.set, mf.data) < 0)
-    r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "mount `%s` (type `%s`%s%s) on", source, type,
-                  mf.data ? ", options " : "", mf.data ? mf.data : "");
+  else
+    r = mount_fs (m, source, target, type, &mf, ctx, err);
   if (r == 0 && (mf.attr_set || mf.attr_clr || mf.tmpcopyup))
     r = reopen_target (ctx->rootfd, m->destination, &dirfd, target, sizeof target, err);
   if (r == 0 && mf.tmpcopyup)

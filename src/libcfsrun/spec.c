@@ -102,12 +102,21 @@ make_rootless (struct oci_spec *s, struct cfs_error **err)
 
       if (strcmp (m->destination, "/sys") == 0)
         {
+          /* rbind in front of the sysfs options: nosuid and the rest stay. */
+          char **o = realloc (m->options, (m->options_len + 2) * sizeof *o);
+
+          if (o == NULL)
+            return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "spec");
+          m->options = o;
+          memmove (o + 1, o, (m->options_len + 1) * sizeof *o);
+          m->options_len++;
           free (m->type);
           free (m->source);
           m->type = strdup ("none");
           m->source = strdup ("/sys");
-          free (m->options[0]);
-          m->options[0] = strdup ("rbind");
+          o[0] = strdup ("rbind");
+          if (m->type == NULL || m->source == NULL || o[0] == NULL)
+            return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "spec");
         }
     }
   return 0;

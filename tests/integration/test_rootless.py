@@ -215,3 +215,30 @@ def test_rootless_init(env, rl):
     assert len(lines) == 2 and lines[0].startswith("/memfd:cfsrun"), "exec into the init: %r %r" % (r.stdout, r.stderr)
     eq(lines[1], "0", "the orphans were reaped")
     rl.cfs("delete", "-f", "i1")
+
+
+@rootless_test
+def test_rootless_mounts_the_kernel_refuses(env, rl):
+    """What a user namespace does not allow gets what it does: sysfs
+    without a network namespace of its own is the host's /sys bound in,
+    with the flags asked for; devpts with gid=5, which is not mapped, is
+    mounted without it; the `spec --rootless` /sys keeps nosuid."""
+    flags = "grep ' /sys ' /proc/self/mounts | cut -d' ' -f4; grep ' /dev/pts ' /proc/self/mounts | wc -l; " \
+            "ls /sys/class >/dev/null && echo class"
+    r = rl.cfs("run", "--bundle", rl.bundle(["sh", "-c", flags]), "k1")
+    eq(r.returncode, 0, "spec --rootless: %s" % r.stderr)
+    assert {"ro", "nosuid", "nodev", "noexec"} <= set(r.stdout.split()[0].split(",")), \
+        "spec --rootless binds /sys read-only, nosuid, nodev, noexec: %r" % r.stdout
+
+    def sysfs_and_gid(c):
+        for m in c["mounts"]:
+            if m["destination"] == "/sys":
+                m.update(type="sysfs", source="sysfs", options=["nosuid", "noexec", "nodev", "ro"])
+            if m["destination"] == "/dev/pts":
+                m["options"].append("gid=5")
+        assert not any(n["type"] == "network" for n in c["linux"]["namespaces"])
+    r = rl.cfs("run", "--bundle", rl.bundle(["sh", "-c", flags], sysfs_and_gid), "k2")
+    eq(r.returncode, 0, "sysfs without a network namespace, devpts gid=5: %s" % r.stderr)
+    out = r.stdout.split()
+    assert {"ro", "nosuid", "nodev", "noexec"} <= set(out[0].split(",")), "the flags asked for: %r" % out
+    eq(out[1:], ["1", "class"], "/dev/pts is mounted, /sys has the host's classes")
