@@ -36,28 +36,31 @@ class Rootless:
         self.ensure_subids()
 
     def ensure_subids(self):
-        for f, who in (("/etc/subuid", self.uid), ("/etc/subgid", self.gid)):
+        # usermod, not an edit of the files: it takes shadow's lock, and
+        # other test modules add and remove users of their own meanwhile.
+        for f, opt in (("/etc/subuid", "--add-subuids"), ("/etc/subgid", "--add-subgids")):
             text = open(f).read() if os.path.exists(f) else ""
             if not any(l.startswith(USER + ":") for l in text.splitlines()):
-                with open(f, "a") as fh:
-                    fh.write("%s:%d:65536\n" % (USER, 300000 + (os.getpid() % 1000) * 65536))
+                first = 300000 + (os.getpid() % 1000) * 65536
+                subprocess.run(["usermod", opt, "%d-%d" % (first, first + 65535), USER], capture_output=True)
 
     def subid_start(self, f):
         for l in open(f).read().splitlines():
             if l.startswith(USER + ":"):
                 return int(l.split(":")[1])
 
-    def cfs(self, *args, timeout=30):
+    def cfs(self, *args, timeout=30, env_extra=None, pass_fds=()):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_RUNTIME_DIR": self.run_dir,
                "HOME": self.home}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
+        env.update(env_extra or {})
         # Files, not pipes: a created container keeps its stdio open.
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             p = subprocess.run([self.binary] + list(args), stdout=out, stderr=err, text=True, timeout=timeout, env=env,
                                user=self.uid, group=self.gid, extra_groups=[], stdin=subprocess.DEVNULL,
-                               cwd=self.home)
+                               cwd=self.home, pass_fds=pass_fds)
             out.seek(0)
             err.seek(0)
             p.stdout, p.stderr = out.read(), err.read()
@@ -84,9 +87,11 @@ class Rootless:
         # A test that failed half-way may leave containers: remove them.
         for cid in left:
             self.cfs("delete", "--force", cid)
-        for f in ("/etc/subuid", "/etc/subgid"):
-            lines = [l for l in open(f).read().splitlines(True) if not l.startswith(USER + ":")]
-            open(f, "w").write("".join(lines))
+        for f, opt in (("/etc/subuid", "--del-subuids"), ("/etc/subgid", "--del-subgids")):
+            for l in open(f).read().splitlines():
+                if l.startswith(USER + ":"):
+                    first, count = int(l.split(":")[1]), int(l.split(":")[2])
+                    subprocess.run(["usermod", opt, "%d-%d" % (first, first + count - 1), USER], capture_output=True)
         subprocess.run(["userdel", USER], capture_output=True)
         return left
 
@@ -203,6 +208,82 @@ def test_rootless_gains_nothing(env, rl):
     rl.cfs("delete", "-f", "g2")
 
 
+def user_processes(rl):
+    """Live PIDs whose real uid is the user's (the container's root maps to
+    it).  Zombies are dead: a detached container's init, reparented to the
+    host's pid 1, waits there to be reaped."""
+    pids = []
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = dict(l.split(":", 1) for l in open("/proc/%s/status" % p) if ":" in l)
+        except OSError:
+            continue
+        if int(status["Uid"].split()[0]) == rl.uid and not status["State"].strip().startswith("Z"):
+            pids.append(int(p))
+    return pids
+
+
+@rootless_test
+def test_rootless_runtime_binary_not_writable_from_inside(env, rl):
+    """CVE-2019-5736 class, rootless: while `exec` runs cfsrun inside the
+    container (stalled there, as the user), no process of the container
+    may reach its /proc/PID/exe, even with the binary the user's own."""
+    os.chown(rl.binary, rl.uid, rl.gid)
+    before = open(rl.binary, "rb").read()
+    eq(rl.cfs("run", "--detach", "--bundle", rl.bundle(["sleep", "60"]), "w1").returncode, 0, "run --detach")
+    stall_env = dict({k: os.environ[k] for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS") if k in os.environ},
+                     PATH="/usr/bin:/bin", XDG_RUNTIME_DIR=rl.run_dir, CFSRUN_TEST_STALL_AT="exec-child:fds")
+    stalled = subprocess.Popen([rl.binary, "exec", "w1", "true"], user=rl.uid, group=rl.gid, extra_groups=[],
+                               env=stall_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        # Inside: wait for the stalled cfsrun (its cmdline is readable), then
+        # try its exe, root, cwd and fds.
+        r = rl.cfs("exec", "w1", "sh", "-c",
+                   "for i in $(seq 100); do for p in /proc/[0-9]*; do "
+                   "  grep -q w1 $p/cmdline 2>/dev/null && [ ${p#/proc/} != $$ ] && pid=${p#/proc/}; done; "
+                   "  [ -n \"$pid\" ] && break; sleep 0.1; done; echo pid=$pid; "
+                   "readlink /proc/$pid/exe && echo READ-EXE; echo x >> /proc/$pid/exe && echo WROTE-EXE; "
+                   "for f in /proc/$pid/root /proc/$pid/cwd /proc/$pid/fd/*; do "
+                   "  readlink $f >/dev/null 2>&1 && echo REACHED $f; done; echo done", timeout=30)
+    finally:
+        stalled.kill()
+        stalled.wait()
+    assert r.stdout.startswith("pid=") and r.stdout.split()[0] != "pid=", "the stalled exec was seen: %r" % r.stdout
+    eq(r.stdout.split()[1:], ["done"], "nothing of the stalled cfsrun is reachable: %r %r" % (r.stdout, r.stderr))
+    eq(open(rl.binary, "rb").read() == before, True, "the binary is unchanged")
+    eq(rl.cfs("delete", "--force", "w1").returncode, 0, "delete --force")
+    for _ in range(100):
+        if not user_processes(rl):
+            break
+        time.sleep(0.05)
+    eq(user_processes(rl), [], "the stalled exec died with the container")
+
+
+@rootless_test
+def test_rootless_caller_fds_do_not_leak(env, rl):
+    """An fd the caller leaves open (not close-on-exec) reaches neither
+    `run` nor `exec` processes."""
+    secret = os.path.join(rl.home, "caller-secret")
+    open(secret, "w").write("secret\n")
+    fd = os.open(secret, os.O_RDONLY)
+    try:
+        os.set_inheritable(fd, True)
+        script = "ls -l /proc/self/fd/ | grep -c caller-secret"
+        r = rl.cfs("run", "--bundle", rl.bundle(["sh", "-c", script]), "f1", pass_fds=(fd,))
+        eq(r.stdout.split(), ["0"], "run: the caller's fd %d is not inside: %r" % (fd, r.stderr))
+        eq(rl.cfs("run", "--detach", "--bundle", rl.bundle(["sleep", "60"]), "f2", pass_fds=(fd,)).returncode, 0,
+           "run --detach")
+        r = rl.cfs("exec", "f2", "sh", "-c", script, pass_fds=(fd,))
+        eq(r.stdout.split(), ["0"], "exec: the caller's fd %d is not inside: %r" % (fd, r.stderr))
+        r = rl.cfs("exec", "f2", "sh", "-c", "for p in /proc/[0-9]*; do ls -l $p/fd/ 2>/dev/null; done "
+                                             "| grep -c caller-secret", pass_fds=(fd,))
+        eq(r.stdout.strip(), "0", "no process of the container holds it")
+        rl.cfs("delete", "--force", "f2")
+    finally:
+        os.close(fd)
+
+
 @rootless_test
 def test_rootless_init(env, rl):
     """The built-in init as an unprivileged user: it runs from the sealed
@@ -242,3 +323,58 @@ def test_rootless_mounts_the_kernel_refuses(env, rl):
     out = r.stdout.split()
     assert {"ro", "nosuid", "nodev", "noexec"} <= set(out[0].split(",")), "the flags asked for: %r" % out
     eq(out[1:], ["1", "class"], "/dev/pts is mounted, /sys has the host's classes")
+
+
+@rootless_test
+def test_rootless_mapping_outside_ranges(env, rl):
+    """A mapping that starts in the user's range but runs past its end."""
+    if shutil.which("newuidmap") is None:
+        raise Skip("uidmap is not installed")
+    su = rl.subid_start("/etc/subuid")
+    size = [int(l.split(":")[2]) for l in open("/etc/subuid").read().splitlines() if l.startswith(USER + ":")][0]
+
+    def past_end(c):
+        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": rl.uid, "size": 1},
+                                     {"containerID": 1, "hostID": su + size - 10, "size": 100}]
+    r = rl.cfs("run", "--bundle", rl.bundle(["true"], past_end), "o1")
+    assert r.returncode != 0, r
+    contains(r.stderr, "newuidmap refused the mappings of linux.uidMappings", "names the tool and the field")
+    contains(r.stderr, "/etc/subuid", "and where the ranges are")
+    eq(user_processes(rl), [], "no process left")
+
+
+@rootless_test
+def test_rootless_uidmap_missing(env, rl):
+    """Mappings beyond the user's own id need newuidmap: where it cannot be
+    found (a PATH without it, as on a host without the uidmap package) the
+    error says so and what to install."""
+    empty = os.path.join(rl.home, "empty-path")
+    os.makedirs(empty)
+    su, sg = rl.subid_start("/etc/subuid"), rl.subid_start("/etc/subgid")
+
+    def ranges(c):
+        c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": rl.uid, "size": 1},
+                                     {"containerID": 1, "hostID": su, "size": 10}]
+        c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": rl.gid, "size": 1},
+                                     {"containerID": 1, "hostID": sg, "size": 10}]
+    r = rl.cfs("run", "--bundle", rl.bundle(["true"], ranges), "u1", env_extra={"PATH": empty})
+    assert r.returncode != 0, r
+    contains(r.stderr, "need newuidmap, which is not installed", "names the tool")
+    contains(r.stderr, "apt-get install uidmap", "and the package")
+    eq(user_processes(rl), [], "no process left")
+
+
+@rootless_test
+def test_rootless_root_not_writable(env, rl):
+    """--root in a directory the user may not write: a clear error naming
+    it, and nothing made there."""
+    locked = os.path.join(env.dir, "root-owned")
+    os.makedirs(locked)
+    os.chmod(locked, 0o755)
+    state = os.path.join(locked, "state")
+    r = rl.cfs("--root", state, "run", "--bundle", rl.bundle(["true"]), "p1")
+    assert r.returncode != 0, r
+    contains(r.stderr, state, "names the state root")
+    contains(r.stderr, "Permission denied", "and why")
+    eq(os.listdir(locked), [], "nothing made")
+    eq(user_processes(rl), [], "no process left")
