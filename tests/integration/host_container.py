@@ -39,7 +39,7 @@ class HostContainer:
         bindir = os.path.dirname(CFSRUN)
         mounts = [
             {"destination": "/proc", "type": "proc", "source": "proc"},
-            tmpfs("/dev"),
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
             {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
              "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]},
             tmpfs("/dev/shm", "1777"),

@@ -6,10 +6,12 @@ cgroup namespace.  cfsrun --systemd-cgroup then runs, inside that
 container, a busybox container through it."""
 import json
 import os
+import pwd
 import shutil
+import subprocess
 import time
 
-from harness import Skip, contains, eq
+from harness import CFSRUN, Skip, contains, eq
 from host_container import HostContainer
 
 SYSTEMD = "/lib/systemd/systemd"
@@ -170,3 +172,55 @@ def test_systemd_scope_on_a_unified_host(env):
         eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup left")
     finally:
         s.done()
+
+
+def test_systemd_user_manager_rootless(env):
+    """An unprivileged user's cfsrun --systemd-cgroup makes its scopes in
+    that user's own systemd (user@UID.service), over the user's bus."""
+    if shutil.which("useradd") is None or shutil.which("setpriv") is None:
+        raise Skip("no useradd or setpriv")
+    user = "cfsrun-sdu%d" % (os.getpid() % 100000)
+    subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], capture_output=True)
+    try:
+        pw = pwd.getpwnam(user)
+        s = Systemd(env)
+        try:
+            eq(s.sh("systemctl", "start", "user@%d.service" % pw.pw_uid).rc, 0, "the user's systemd starts")
+            # The binary where the user can reach it, wherever the build is.
+            binary = os.path.join(env.dir, "cfsrun")
+            shutil.copy2(CFSRUN, binary)
+            os.chmod(env.dir, 0o755)
+
+            def as_user(*args):
+                return s.sh("setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--clear-groups",
+                            "env", "XDG_RUNTIME_DIR=/run/user/%d" % pw.pw_uid, binary, "--systemd-cgroup", *args)
+
+            def bundle(args, **linux):
+                c = env.config(args)
+                c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] not in ("cgroup",)]
+                c["linux"]["namespaces"].append({"type": "user"})
+                c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": pw.pw_uid, "size": 1}]
+                c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": pw.pw_gid, "size": 1}]
+                c["linux"].update(linux)
+                return env.bundle(c)
+
+            cid = env.new_id()
+            r = as_user("run", "-b", bundle(["sh", "-c", "id -u; cat /proc/self/cgroup"]), cid)
+            eq(r.rc, 0, "rootless run through the user's systemd: %r" % r)
+            eq(r.out.split()[0], "0", "root in its user namespace")
+            contains(r.out, "name=systemd:/user.slice/user-%d.slice/user@%d.service/user.slice/cfsrun-%s.scope"
+                     % (pw.pw_uid, pw.pw_uid, cid), "a scope of the user's manager, in its user.slice")
+            r = s.sh("setpriv", "--reuid", str(pw.pw_uid), "--regid", str(pw.pw_gid), "--clear-groups", "env",
+                     "XDG_RUNTIME_DIR=/run/user/%d" % pw.pw_uid, "systemctl", "--user", "status", "cfsrun-%s.scope" % cid)
+            contains(r.out + r.err, "could not be found", "the scope ended with the container")
+            # The user's systemd delegates no memory controller on v1.
+            cid = env.new_id()
+            r = as_user("run", "-b", bundle(["true"], resources={"memory": {"limit": 64 << 20}}), cid)
+            eq(r.rc != 0, True, "a limit the user cannot have is refused")
+            contains(r.err, "linux.resources.memory", "naming it")
+            eq(s.sh("ls", "/run/user/%d/cfsrun" % pw.pw_uid).out.strip(), "", "no state left")
+            s.sh("systemctl", "stop", "user@%d.service" % pw.pw_uid)
+        finally:
+            s.done()
+    finally:
+        subprocess.run(["userdel", user], capture_output=True)
