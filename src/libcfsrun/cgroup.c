@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <linux/magic.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -339,12 +343,50 @@ cgroup_create (char *const *dirs, size_t n, struct cfs_error **err)
   return 0;
 }
 
-int
-cgroup_clone_target (const struct cgroup_layout *l, char *const *leaves, size_t n)
+size_t
+cgroup_v2_leaf (const struct cgroup_layout *l, char *const *leaves, size_t n)
 {
-  if (l->mode != CGROUP_V2 || n != 1)
-    return -1;
-  return open (leaves[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    {
+      struct statfs st;
+
+      if (l ? i < l->n && l->h[i].v2 : statfs (leaves[i], &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+        return i;
+    }
+  return SIZE_MAX;
+}
+
+/* clone3's arguments, declared here: <linux/sched.h> clashes with glibc's. */
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+#define CFS_CLONE_INTO_CGROUP 0x200000000ULL
+
+pid_t
+cgroup_clone_into (const char *dir, uint64_t flags, bool *ret_into)
+{
+  _cleanup_close_ int cg = dir ? open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+
+  *ret_into = false;
+  if (cg >= 0)
+    {
+      struct clone3_args a
+          = { .flags = flags | CFS_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
+      pid_t pid = (pid_t)syscall (SYS_clone3, &a, sizeof a);
+
+      if (pid >= 0)
+        {
+          *ret_into = true;
+          return pid;
+        }
+      if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP)
+        return -1;
+    }
+  return (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 int
@@ -360,6 +402,47 @@ cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err)
       if (util_write_file_at (AT_FDCWD, path, buf, (size_t)len, err) < 0)
         return cfs_wrap (err, "move the container process into its cgroup");
     }
+  return 0;
+}
+
+/* Moving a process into a cgroup takes the kernel's global
+   cgroup_threadgroup_rwsem for writing, and that waits for an RCU grace
+   period (10-16 ms on these machines) unless another migration took it a
+   moment before: a `run` after a quiet spell pays it in full.  One case
+   skips the lock (a fast path of cgroup_procs_write_start since 2022;
+   older kernels take the lock, as for any move): a thread that moves
+   itself alone, which is "0" written to a v1 hierarchy's `tasks` file.
+   Our callers are single-threaded, so that thread is the whole process.
+   v2 has no such file (cgroup.threads only moves threads within a
+   threaded subtree): cgroup.procs, locked, there; clone3 with
+   CLONE_INTO_CGROUP avoids that move altogether.  */
+int
+cgroup_enter_self_at (const char *dir, struct cfs_error **err)
+{
+  char path[4200];
+  int r;
+
+  snprintf (path, sizeof path, "%s/tasks", dir);
+  r = util_write_file_at (AT_FDCWD, path, "0", 1, NULL);
+  if (r == -ENOENT)
+    {
+      snprintf (path, sizeof path, "%s/cgroup.procs", dir);
+      r = util_write_file_at (AT_FDCWD, path, "0", 1, NULL);
+    }
+  if (r < 0)
+    return cfs_fail (err, CFS_E_CGROUP, -r, path, "join the cgroup: write `0` to");
+  return 0;
+}
+
+int
+cgroup_enter_self (char *const *leaves, size_t n, size_t skip, struct cfs_error **err)
+{
+  size_t i;
+  int r;
+
+  for (i = 0; i < n; i++)
+    if (i != skip && (r = cgroup_enter_self_at (leaves[i], err)) < 0)
+      return r;
   return 0;
 }
 

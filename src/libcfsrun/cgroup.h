@@ -9,6 +9,7 @@
 #define CFS_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -68,12 +69,27 @@ int cgroup_create (char *const *dirs, size_t n, struct cfs_error **err);
 int cgroup_leaves (const struct cgroup_layout *l, const char *cgroups_path, const char *id, char ***ret,
                    size_t *ret_n, struct cfs_error **err);
 
-/* On a unified host, an fd of the one leaf for clone3's CLONE_INTO_CGROUP;
-   else -1 (v1 hierarchies need a move whatever happens).  */
-int cgroup_clone_target (const struct cgroup_layout *l, char *const *leaves, size_t n);
+/* The index of the leaf in a cgroup2 hierarchy (unified, or the v2 half
+   of a hybrid host), or SIZE_MAX: by the layout L, or, with L NULL, by
+   asking the filesystem of each leaf.  */
+size_t cgroup_v2_leaf (const struct cgroup_layout *l, char *const *leaves, size_t n);
 
-/* Move PID into every leaf. */
+/* A fork-like clone (2) with FLAGS, born in the cgroup2 directory DIR when
+   it is not NULL and the kernel can (clone3 with CLONE_INTO_CGROUP, Linux
+   5.7): a move into a v2 cgroup later would always take the migration
+   lock (see cgroup_enter_self).  *RET_INTO says whether it was.  Returns as
+   fork does, in both processes.  */
+pid_t cgroup_clone_into (const char *dir, uint64_t flags, bool *ret_into);
+
+/* Move PID into every leaf (its cgroup.procs). */
 int cgroup_enter (char *const *leaves, size_t n, pid_t pid, struct cfs_error **err);
+
+/* The calling process, which must be single-threaded, moves itself into
+   DIR, without the kernel's global migration lock where the hierarchy is
+   v1 (see cgroup.c); then the same for every leaf but the one numbered
+   SKIP (the one it was cloned into; N or more for none).  */
+int cgroup_enter_self_at (const char *dir, struct cfs_error **err);
+int cgroup_enter_self (char *const *leaves, size_t n, size_t skip, struct cfs_error **err);
 
 /* Pids in the container's cgroup (from the first leaf that has them). */
 int cgroup_pids (char *const *leaves, size_t n, pid_t **ret, size_t *ret_n);

@@ -35,6 +35,7 @@
 
 #include "bundle.h"
 #include "cfsrun.h"
+#include "cgroup.h"
 #include "proc.h"
 #include "process.h"
 #include "signals.h"
@@ -66,6 +67,7 @@ struct exec_ctx
   int dirfd;              /* the container's state dir, not locked */
   bool ptrace_before;     /* a process of the container may hold CAP_SYS_PTRACE already */
   bool ptrace_reach;      /* ... or will: set up in two stages, sealed */
+  size_t born_in;         /* the leaf it was cloned into (clone3), or SIZE_MAX */
 };
 
 static int
@@ -384,31 +386,41 @@ open_console (const struct cfsrun_exec_options *o, int *ret_fd, int *ret_proxy, 
   return 0;
 }
 
+/* Where leaf I sends the process: the sub-cgroup --cgroup SUB names, where
+   that hierarchy has it, else the container's own.  Whether it was SUB.  */
+static bool
+leaf_path (const struct exec_ctx *x, size_t i, char *path, size_t size)
+{
+  const char *sub = x->sub_cgroup;
+
+  snprintf (path, size, "%s%s%s", x->rec->cgroup_leaves[i], sub ? "/" : "", sub ? sub : "");
+  if (sub && access (path, F_OK) < 0)
+    {
+      snprintf (path, size, "%s", x->rec->cgroup_leaves[i]);
+      return false;
+    }
+  return sub != NULL;
+}
+
 /* Into the container's cgroup, or with --cgroup SUB an existing sub-cgroup
-   of it, in every hierarchy.  */
+   of it, in every hierarchy (but the one we were cloned into).  */
 static int
 join_cgroup (struct exec_ctx *x, struct cfs_error **err)
 {
-  const char *sub = x->sub_cgroup;
   size_t i, found = 0;
 
-  /* The sub-cgroup where a hierarchy has it, the container's elsewhere. */
   for (i = 0; i < x->rec->cgroup_leaves_len; i++)
     {
       char path[4200];
 
-      snprintf (path, sizeof path, "%s%s%s/cgroup.procs", x->rec->cgroup_leaves[i], sub ? "/" : "",
-                sub ? sub : "");
-      if (sub && access (path, F_OK) < 0)
-        snprintf (path, sizeof path, "%s/cgroup.procs", x->rec->cgroup_leaves[i]);
-      else
+      if (leaf_path (x, i, path, sizeof path))
         found++;
-      if (util_write_file_at (AT_FDCWD, path, "0", 1, err) < 0)
+      if (i != x->born_in && cgroup_enter_self_at (path, err) < 0)
         return cfs_wrap (err, "join the cgroup of the container");
     }
-  if (sub && found == 0)
+  if (x->sub_cgroup && found == 0)
     return cfs_fail (err, CFS_E_USAGE, ENOENT, NULL,
-                     "exec: --cgroup `%s`: no such sub-cgroup of the container", sub);
+                     "exec: --cgroup `%s`: no such sub-cgroup of the container", x->sub_cgroup);
   return 0;
 }
 
@@ -614,6 +626,9 @@ exec_fork (struct exec_ctx *x, const struct cfsrun_exec_options *o, int sp[2], p
            struct cfs_error **err)
 {
   const struct oci_process *p = x->cfg.spec->process;
+  char path[4200];
+  bool into = false;
+  size_t at;
   pid_t pid;
   int r;
 
@@ -621,7 +636,13 @@ exec_fork (struct exec_ctx *x, const struct cfsrun_exec_options *o, int sp[2], p
   if (p->exec_cpu_affinity && p->exec_cpu_affinity->initial
       && (r = sched_set_affinity (p->exec_cpu_affinity->initial, "process.execCPUAffinity.initial", err)) < 0)
     return r;
-  pid = fork ();
+  /* Born in its cgroup on cgroup2 (a move there waits on the kernel's
+     migration lock); the v1 ones it enters itself, join_cgroup.  */
+  at = cgroup_v2_leaf (NULL, x->rec->cgroup_leaves, x->rec->cgroup_leaves_len);
+  if (at != SIZE_MAX)
+    leaf_path (x, at, path, sizeof path);
+  pid = cgroup_clone_into (at != SIZE_MAX ? path : NULL, 0, &into);
+  x->born_in = into ? at : SIZE_MAX; /* in both processes */
   if (pid < 0)
     return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "fork the process to exec");
   if (pid == 0)
@@ -641,8 +662,9 @@ int
 cfsrun_container_exec (const struct cfsrun_global *g, const struct cfsrun_exec_options *o, int *ret_status,
                        struct cfs_error **err)
 {
-  struct exec_ctx x
-      = { .pidfd = -1, .console_fd = -1, .tty_slave = -1, .sub_cgroup = o->cgroup, .dirfd = -1 };
+  struct exec_ctx x = {
+    .pidfd = -1, .console_fd = -1, .tty_slave = -1, .sub_cgroup = o->cgroup, .dirfd = -1, .born_in = SIZE_MAX
+  };
   int sp[2] = { -1, -1 }, r, st = 0, proxy = -1, master = -1;
   pid_t pid = -1;
 

@@ -14,12 +14,16 @@
  *   cgroup      record, mkdir, resources
  *   prepare     open namespace paths,
  *               enter pid/time ns to join
- *   clone       one clone() with every ─▶  join        setns the paths given
- *               new namespace
+ *   clone       one clone() with every ─▶  cgroup      moves itself into its v1
+ *               new namespace, into its                cgroups (no RCU wait)
+ *               cgroup2 cgroup (clone3)    join        setns the paths given
  *   idmaps      uid_map/gid_map
- *   cgroup-enter pid → cgroup.procs ──────▶            (waits: SYNC_PARENT_READY),
+ *   oom         oom_score_adj
+ *   cgroup-enter systemd: the scope ──────▶            (waits for these three
+ *                                                      only if they apply:
+ *                                                      SYNC_PARENT_READY),
  *                                                      then the cgroup namespace
- *   oom         oom_score_adj              rootfs      bind rootfs, rslave
+ *                                          rootfs      bind rootfs, rslave
  *                                          mounts      config.json mounts in order
  *                                          devices     default + linux.devices
  *                                          sysctl      linux.sysctl via /proc/sys
@@ -121,12 +125,37 @@ struct start_ctx
   struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
   struct systemd_scope scope;
   uint64_t oom_before; /* OOM kills in its memory cgroup before it joined */
-  bool born_in_cgroup; /* cloned into it (clone3): no cgroup-enter */
+  size_t born_in;      /* the leaf it was cloned into (clone3), or SIZE_MAX */
   char who[48];        /* parent: "the container process (pid N)", for waits */
   bool init;           /* the built-in init is PID 1 */
 };
 
 /* ------------------------------------------------------------------ child */
+
+/* After clone the child goes on at once, beside the parent, unless the
+   parent has something to do for it first: its id maps (before it becomes
+   root of its user namespace), the systemd scope (its cgroup),
+   oom_score_adj (which the hooks it forks inherit); and, without a mount
+   namespace, the record of its pid before it mounts on the host's tree.
+   Both sides ask this of the same context.  */
+static bool
+child_waits_for_parent (const struct start_ctx *c)
+{
+  return (c->cfg.ns.clone_flags & CLONE_NEWUSER) || c->sd || c->cfg.spec->process->has_oom_score_adj
+         || !c->cfg.ns.wanted[NS_MOUNT];
+}
+
+/* First, before it allocates anything its cgroup should be charged for,
+   the container process moves itself into its cgroup, which spares it the
+   kernel's RCU wait that a move by its parent costs (cgroup.c).  With
+   systemd the parent moves it, once systemd has made the scope.  */
+static int
+child_cgroup (struct start_ctx *c, struct cfs_error **err)
+{
+  if (c->sd)
+    return 0;
+  return cgroup_enter_self (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->born_in, err);
+}
 
 static int
 child_join (struct start_ctx *c, struct cfs_error **err)
@@ -135,8 +164,7 @@ child_join (struct start_ctx *c, struct cfs_error **err)
 
   if (r < 0)
     return r;
-  r = sync_wait (c->sync[1], SYNC_PARENT_READY, "cfsrun create", err);
-  if (r < 0)
+  if (child_waits_for_parent (c) && (r = sync_wait (c->sync[1], SYNC_PARENT_READY, "cfsrun create", err)) < 0)
     return r;
   /* Not dumpable from here to exec: no process of the container may open
      /proc/PID/exe (the cfsrun binary), /proc/PID/fd or ptrace us.  Not
@@ -420,7 +448,8 @@ child_main (struct start_ctx *c)
   closep (&c->rootfd);
   c->dirfd = c->rootfd = -1;
   child_reset_signals ();
-  if (PHASE ("child", "join", child_join (c, err)) < 0 || PHASE ("child", "rootfs", child_rootfs (c, err)) < 0
+  if (PHASE ("child", "cgroup", child_cgroup (c, err)) < 0 || PHASE ("child", "join", child_join (c, err)) < 0
+      || PHASE ("child", "rootfs", child_rootfs (c, err)) < 0
       || PHASE ("child", "mounts", child_mounts (c, err)) < 0
       || PHASE ("child", "devices", child_devices (c, err)) < 0
       || PHASE ("child", "sysctl", child_sysctl (c, err)) < 0
@@ -620,44 +649,21 @@ parent_prepare (struct start_ctx *c, struct cfs_error **err)
   return namespaces_prepare_parent (&c->cfg.ns, c->cfg.spec->linux, err);
 }
 
-/* clone3's arguments, declared here: <linux/sched.h> clashes with glibc's. */
-struct clone3_args
-{
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-      cgroup;
-};
-#define CFS_CLONE_INTO_CGROUP 0x200000000ULL
-
-/* On a unified host the child is born in its cgroup (clone3 with
-   CLONE_INTO_CGROUP): no migration later, which costs an RCU grace period.
-   Elsewhere, or where the kernel lacks it, a plain clone, and cgroup-enter
-   moves it.  */
+/* Where the host has cgroup2 (unified, or the v2 half of a hybrid host)
+   the child is born in its cgroup there: a move into a v2 cgroup always
+   waits for the kernel's migration lock.  Its v1 cgroups, or all of them
+   where the kernel cannot, it enters itself (child_cgroup).  */
 static pid_t
 clone_child (struct start_ctx *c, uint64_t flags)
 {
-  _cleanup_close_ int cg
-      = c->sd ? -1 : cgroup_clone_target (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
-  pid_t pid;
+  size_t at = c->sd ? SIZE_MAX : cgroup_v2_leaf (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
+  bool into = false;
+  pid_t pid = cgroup_clone_into (at != SIZE_MAX ? c->rec.cgroup_leaves[at] : NULL, flags, &into);
 
-  if (cg >= 0)
-    {
-      struct clone3_args a
-          = { .flags = flags | CFS_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cg };
-
-      pid = (pid_t)syscall (SYS_clone3, &a, sizeof a);
-      if (pid >= 0)
-        {
-          if (pid > 0)
-            {
-              c->born_in_cgroup = true;
-              cfs_log_debug ("the container process was cloned into %s", c->rec.cgroup_leaves[0]);
-            }
-          return pid;
-        }
-      if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP)
-        return -1;
-    }
-  return (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  c->born_in = into ? at : SIZE_MAX; /* in both processes */
+  if (pid > 0 && into)
+    cfs_log_debug ("the container process was cloned into %s", c->rec.cgroup_leaves[at]);
+  return pid;
 }
 
 static int
@@ -705,15 +711,15 @@ parent_idmaps (struct start_ctx *c, struct cfs_error **err)
   return userns_write_maps (c->pid, c->cfg.spec->linux, err);
 }
 
-/* The container process joins its cgroup before it goes on, and so before
-   any code of the user's can run.  */
+/* With systemd, the scope is made around the container process, which
+   waits meanwhile (it enters cgroupfs cgroups itself, child_cgroup); then
+   the child may go on, if it waits for us at all.  */
 static int
 parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_linux *lx = c->cfg.spec->linux;
   int r = 0;
 
-  c->oom_before = oom_kills (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
   /* systemd makes the scope around the process; then the limits are
      written as for cgroupfs, over whatever systemd wrote there.  */
   if (c->sd)
@@ -729,9 +735,9 @@ parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
                                     lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                     lx ? lx->devices_len : 0, err);
     }
-  if (r == 0 && !c->born_in_cgroup)
+  if (r == 0 && c->sd)
     r = cgroup_enter (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->pid, err);
-  if (r < 0)
+  if (r < 0 || !child_waits_for_parent (c))
     return r;
   return sync_send (c->sync[0], SYNC_PARENT_READY, err);
 }
@@ -810,11 +816,15 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
   if (c->sd) /* made and applied once systemd has made the scope */
     return cgroup_resources_check (&c->cg, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                    lx ? lx->devices_len : 0, err);
-  if ((r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0)
+  if ((r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0
+      || (r = cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+                                      lx ? lx->resources : NULL, lx ? lx->devices : NULL,
+                                      lx ? lx->devices_len : 0, err))
+             < 0)
     return r;
-  return cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
-                                 lx ? lx->resources : NULL, lx ? lx->devices : NULL, lx ? lx->devices_len : 0,
-                                 err);
+  /* The child joins as soon as it exists: count before. */
+  c->oom_before = oom_kills (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
+  return 0;
 }
 
 static int
@@ -967,7 +977,8 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
                          .listen_fd = -1,
                          .container_rootfd = -1,
                          .console_fd = console_fd,
-                         .listener_fd = -1 };
+                         .listener_fd = -1,
+                         .born_in = SIZE_MAX };
   int r;
 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0

@@ -3,8 +3,8 @@
    other side dies, so no wait can outlive its peer).
 
    parent                               child
-     clone ───────────────────────────▶ join namespaces
-     id maps, cgroup ── SYNC_PARENT_READY ▶ (waits: then in its cgroup)
+     clone ───────────────────────────▶ into its cgroup, join namespaces
+     id maps, systemd ─ SYNC_PARENT_READY ▶ (waits, only when these apply)
                                          mounts, pivot, devices, process
      ◀──────────────── SYNC_CHILD_READY  (or SYNC_ERROR with the error)
      record "created" ─ SYNC_CREATED ──▶ wait for `start` on start.sock  */

@@ -187,6 +187,36 @@ def test_exec_joins_cgroup(env):
     env.cfs("delete", "-f", cid)
 
 
+def test_every_process_is_in_every_hierarchy(env):
+    """The container process moves itself into its v1 cgroups (a thread
+    that moves itself skips the kernel's migration lock) and is cloned into
+    its cgroup2 one: from outside, the created container's process and an
+    exec'd one are in the container's cgroup in every hierarchy, the v2 half
+    too, and so is a createContainer hook the container process forked."""
+    cid = env.new_id()
+    hook_out, pid_file = os.path.join(env.dir, "hook-cgroup"), os.path.join(env.dir, "exec.pid")
+    c = env.config(["sleep", "60"])
+    c["hooks"] = {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat /proc/self/cgroup > " + hook_out]}]}
+    eq(env.cfs("create", "--bundle", env.bundle(c), cid).rc, 0, "create")
+    hierarchies = [l for l in open("/proc/self/cgroup").read().splitlines() if l]
+    try:
+        pid = env.state(cid)["pid"]
+        r = env.cfs("exec", "--detach", "--pid-file", pid_file, cid, "sleep", "60")
+        eq(r.rc, 0, "exec -d: %r" % r)
+        for who, p in (("init", pid), ("exec", int(open(pid_file).read()))):
+            lines = [l for l in open("/proc/%d/cgroup" % p).read().splitlines() if l]
+            eq(len(lines), len(hierarchies), "%s: a line per hierarchy" % who)
+            for l in lines:
+                assert l.endswith(":/cfsrun-" + cid), "%s is not in its cgroup in every hierarchy: %r" % (who, lines)
+        # The hook runs in the container's cgroup namespace, rooted at its cgroup.
+        hook = [l for l in open(hook_out).read().splitlines() if l]
+        eq(len(hook), len(hierarchies), "hook: a line per hierarchy")
+        for l in hook:
+            assert l.endswith(":/"), "the hook is not in the container's cgroup: %r" % hook
+    finally:
+        env.cfs("delete", "-f", cid)
+
+
 def test_cgroups_path(env):
     cid = env.new_id()
     c = env.config(["sleep", "60"])

@@ -425,7 +425,7 @@ def test_hostile_configs(env):
 
 PARENT_PHASES = ["validate", "seal", "connect", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter", "hooks",
                  "container", "created"]
-CHILD_PHASES = ["join", "rootfs", "mounts", "devices", "sysctl", "masks", "cwd", "hooks", "pivot", "readonly", "terminal",
+CHILD_PHASES = ["cgroup", "join", "rootfs", "mounts", "devices", "sysctl", "masks", "cwd", "hooks", "pivot", "readonly", "terminal",
                 "uts", "process"]
 
 
