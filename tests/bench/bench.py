@@ -14,6 +14,7 @@ controller limiting it): what the runtime itself charges to the container
 while it starts it.
 
 Usage: bench.py [--quick] [--footprint]   (CFSRUN=path; crun and runc from PATH)
+       --quick: medians of 5 and 100 containers present, instead of 20 and 1000
        --footprint: only the smallest-memory-limit measurement
 """
 import json
@@ -55,6 +56,7 @@ def reexec_in_private_namespace():
 
 def make_bundle(base, args):
     d = os.path.join(base, "bundle-" + "-".join(a.strip("/").replace("/", "_") for a in args))
+    os.makedirs(base, exist_ok=True)  # cfsrun-bundle wants the parent to exist
     subprocess.run([os.path.join(SRC, "contrib", "make-bundle"), d] + args, check=True,
                    env=dict(os.environ, CFSRUN=CFSRUN), capture_output=True)
     c = json.load(open(os.path.join(d, "config.json")))
@@ -187,6 +189,24 @@ def main():
     def rt(n, *a):
         return [rts[n], "--root", roots[n]] + list(a)
 
+    def quiet(cmd):
+        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start_once(n):
+        """`start` of a created /bin/true container, timed alone."""
+        c = cid()
+        quiet(rt(n, "create", "--bundle", true_b, c))
+        dt = timed(rt(n, "start", c))
+        quiet(rt(n, "delete", "--force", c))
+        return dt
+
+    def present(n, probe, tag):
+        """The latency rows with the containers now present (PROBE among them)."""
+        res[n]["state " + tag] = [statistics.median(timed(rt(n, "state", probe)) for _ in range(N))]
+        res[n]["list " + tag] = [statistics.median(timed(rt(n, "list")) for _ in range(N))]
+        res[n]["start " + tag] = [statistics.median(start_once(n) for _ in range(N))]
+        res[n]["run " + tag] = [statistics.median(timed(rt(n, "run", "--bundle", true_b, cid())) for _ in range(N))]
+
     for metric in ("run", "create", "start", "delete", "exec"):
         for n in rts:
             res[n][metric] = []
@@ -210,32 +230,31 @@ def main():
             timed(rt(n, "run", "--bundle", true_b, cid()))
         res[n]["100 runs"] = [time.perf_counter() - t0]
         res[n]["peak RSS"] = [statistics.median(peak_rss_kb(rt(n, "run", "--bundle", true_b, cid())) for _ in range(5))]
-    # state, list and start latency with MANY created containers present.
+    # state, list, start and run with no other container present, then
+    # with MANY created ones: each must stay flat.
     for n in rts:
-        ids = []
-        for _ in range(MANY):
-            c = cid()
-            subprocess.run(rt(n, "create", "--bundle", sleep_b, c), stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            ids.append(c)
-        res[n]["state@%d" % MANY] = [statistics.median(timed(rt(n, "state", ids[0])) for _ in range(N))]
-        res[n]["list@%d" % MANY] = [statistics.median(timed(rt(n, "list")) for _ in range(N))]
-        res[n]["run@%d" % MANY] = [statistics.median(timed(rt(n, "run", "--bundle", true_b, cid())) for _ in range(N))]
+        probe = cid()
+        quiet(rt(n, "create", "--bundle", sleep_b, probe))
+        present(n, probe, "@0")
+        ids = [cid() for _ in range(MANY)]
         for c in ids:
-            subprocess.run(rt(n, "delete", "--force", c), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            quiet(rt(n, "create", "--bundle", sleep_b, c))
+        present(n, probe, "@%d" % MANY)
+        for c in ids + [probe]:
+            quiet(rt(n, "delete", "--force", c))
     for n, kib in footprint(rts, roots, base).items():
         res[n]["min mem limit"] = [kib]
     shutil.rmtree(base, ignore_errors=True)
     shutil.rmtree(runbase, ignore_errors=True)
     names = list(rts)
-    print("%-14s" % "metric" + "".join("%14s" % n for n in names) + "%14s" % "cfsrun/crun")
+    print("%-16s" % "metric" + "".join("%14s" % n for n in names) + "%14s" % "cfsrun/crun")
     for metric in res["cfsrun"]:
         vals = {n: statistics.median(res[n][metric]) for n in names}
         unit = {"peak RSS": "KB", "min mem limit": "KiB"}.get(metric, "ms")
         fmt = lambda v: ("%.0f %s" % (v, unit)) if unit != "ms" else ("%.1f ms" % (v * 1000))
         ratio = vals["cfsrun"] / vals["crun"] if "crun" in vals and vals["crun"] else float("nan")
-        print("%-14s" % metric + "".join("%14s" % fmt(vals[n]) for n in names) + "%14.2f" % ratio)
+        print("%-16s" % metric + "".join("%14s" % fmt(vals[n]) for n in names) + "%14.2f" % ratio)
+    print("(@N: with N other containers created and present; medians of %d)" % N)
 
 
 if __name__ == "__main__":
