@@ -97,7 +97,8 @@ cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cf
   bool root_v2 = false, unified = false;
   FILE *f;
 
-  memset (ret, 0, sizeof *ret);
+  /* Only what is found is written: the struct is large and mostly unused. */
+  ret->n = 0;
   snprintf (path, sizeof path, "%s/proc/self/cgroup", sysroot);
   if (util_read_file_at (AT_FDCWD, path, &self, NULL, err) < 0)
     return -EIO;
@@ -116,6 +117,8 @@ cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cf
         continue;
       if (strcmp (mnt, CGROUP_ROOT) != 0 && !util_str_has_prefix (mnt, CGROUP_ROOT "/"))
         continue;
+      h->v2 = false;
+      h->controllers[0] = '\0';
       if (strcmp (fstype, "cgroup2") == 0)
         {
           _cleanup_free_ char *ctrl = NULL;

@@ -121,7 +121,7 @@ struct start_ctx
   int console_fd;               /* where the pty master goes, when process.terminal */
   int listener_fd;              /* linux.seccomp.listenerPath, connected */
   char *process_state;          /* child: the seccomp listener's message */
-  struct cgroup_layout cg;      /* the host's, read at the cgroup phase */
+  struct cgroup_layout *cg;     /* the host's, read at the cgroup phase */
   struct systemd_bus *sd;       /* --systemd-cgroup: the manager, from the cgroup phase on */
   struct systemd_scope scope;
   uint64_t oom_before; /* OOM kills in its memory cgroup before it joined */
@@ -656,7 +656,7 @@ parent_prepare (struct start_ctx *c, struct cfs_error **err)
 static pid_t
 clone_child (struct start_ctx *c, uint64_t flags)
 {
-  size_t at = c->sd ? SIZE_MAX : cgroup_v2_leaf (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
+  size_t at = c->sd ? SIZE_MAX : cgroup_v2_leaf (c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
   bool into = false;
   pid_t pid = cgroup_clone_into (at != SIZE_MAX ? c->rec.cgroup_leaves[at] : NULL, flags, &into);
 
@@ -724,14 +724,14 @@ parent_cgroup_enter (struct start_ctx *c, struct cfs_error **err)
      written as for cgroupfs, over whatever systemd wrote there.  */
   if (c->sd)
     {
-      r = cgroup_systemd_start (c->sd, &c->scope, c->o->id, c->pid, &c->cg, lx ? lx->resources : NULL,
+      r = cgroup_systemd_start (c->sd, &c->scope, c->o->id, c->pid, c->cg, lx ? lx->resources : NULL,
                                 lx ? lx->devices : NULL, lx ? lx->devices_len : 0, err);
       /* Made after the scope: systemd prunes what it finds in hierarchies
          it does not enable for the unit.  */
       if (r == 0)
         r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err);
       if (r == 0)
-        r = cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+        r = cgroup_resources_apply (c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
                                     lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                     lx ? lx->devices_len : 0, err);
     }
@@ -780,10 +780,13 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
         return r;
       path = scope_path;
     }
-  if ((r = cgroup_layout_read (&c->cg, err)) < 0
-      || (r = cgroup_leaves (&c->cg, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err))
+  /* Not zeroed: of its 40 KiB only the hierarchies found are written. */
+  if ((c->cg = malloc (sizeof *c->cg)) == NULL)
+    return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
+  if ((r = cgroup_layout_read (c->cg, err)) < 0
+      || (r = cgroup_leaves (c->cg, path, c->o->id, &c->rec.cgroup_leaves, &c->rec.cgroup_leaves_len, err))
              < 0
-      || (r = cgroup_plan_dirs (&c->cg, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err))
+      || (r = cgroup_plan_dirs (c->cg, path, c->o->id, &c->rec.cgroup_dirs, &c->rec.cgroup_dirs_len, err))
              < 0)
     return r;
   /* Slices are systemd's, shared by every unit in them: never ours to remove. */
@@ -814,10 +817,10 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
   if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
     return r;
   if (c->sd) /* made and applied once systemd has made the scope */
-    return cgroup_resources_check (&c->cg, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
+    return cgroup_resources_check (c->cg, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                    lx ? lx->devices_len : 0, err);
   if ((r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0
-      || (r = cgroup_resources_apply (&c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
+      || (r = cgroup_resources_apply (c->cg, c->rec.cgroup_leaves, c->rec.cgroup_leaves_len,
                                       lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                       lx ? lx->devices_len : 0, err))
              < 0)
@@ -961,6 +964,7 @@ ctx_done (struct start_ctx *c)
   closep (&c->listener_fd);
   free (c->process_state);
   free (c->cgroup_self);
+  free (c->cg);
   cgroup_systemd_disconnect (c->sd);
   free (c->state_json);
 }
