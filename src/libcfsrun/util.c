@@ -152,13 +152,36 @@ int
 util_rfc3339_now (char *buf, size_t size)
 {
   struct timespec ts;
-  struct tm tm;
-  char base[32];
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  return snprintf (buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+  return util_rfc3339 (&ts, buf, size);
+}
+
+int
+util_rfc3339 (const struct timespec *ts, char *buf, size_t size)
+{
+  long long days, secs, era, doe, yoe, doy, mp, y;
+  int m, d;
+
+  /* UTC by hand: gmtime_r and strftime would first load the time zone
+     (tzset reads /etc/localtime), which UTC does not need.  Civil date
+     from days since 1970-01-01, in 400-year eras of 146097 days, with
+     years starting in March so that the leap day is the last.  */
+  days = ts->tv_sec / 86400;
+  secs = ts->tv_sec % 86400;
+  if (secs < 0)
+    secs += 86400, days--;
+  days += 719468; /* 0000-03-01 to 1970-01-01 */
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  y = yoe + era * 400 + (m <= 2);
+  return snprintf (buf, size, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
+                   secs / 60 % 60, secs % 60, ts->tv_nsec);
 }
 
 bool

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -96,8 +97,10 @@ int util_write_pid_file (const char *path, pid_t pid, struct cfs_error **err);
 /* Monotonic time in nanoseconds. */
 uint64_t util_now_ns (void);
 
-/* RFC 3339 UTC timestamp with nanoseconds, as runc writes `created`. */
+/* RFC 3339 UTC timestamp with nanoseconds, as runc writes `created`: of
+   now, or (pure) of TS.  */
 int util_rfc3339_now (char *buf, size_t size);
+int util_rfc3339 (const struct timespec *ts, char *buf, size_t size);
 
 bool util_str_has_prefix (const char *s, const char *prefix);
 

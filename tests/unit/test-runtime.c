@@ -19,8 +19,8 @@
 #include "signals.h"
 #include "state.h"
 #include "tap.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 #define BASE  "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
 #define PROC  "\"process\":{\"cwd\":\"/\",\"args\":[\"sh\"]}"
@@ -306,6 +306,29 @@ test_proc_open (void)
         "a file bind-mounted over a procfs file is refused");
 }
 
+/* util_rfc3339 against gmtime_r and strftime, across leap days, century
+   years, the epoch and dates before it.  */
+static void
+test_rfc3339 (void)
+{
+  static const long long secs[] = { 0,          -1,         951782400,  951868799, 4107542400,  4107456000,
+                                    1709164800, 1735689599, 1735689600, -86400,    253402300799 };
+  size_t i;
+
+  for (i = 0; i < sizeof secs / sizeof secs[0]; i++)
+    {
+      struct timespec ts = { .tv_sec = (time_t)secs[i], .tv_nsec = 123456789 };
+      char got[64], want[64], base[32];
+      struct tm tm;
+
+      gmtime_r (&ts.tv_sec, &tm);
+      strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+      snprintf (want, sizeof want, "%s.123456789Z", base);
+      util_rfc3339 (&ts, got, sizeof got);
+      is_str (got, want, "rfc3339 of %lld", secs[i]);
+    }
+}
+
 int
 main (void)
 {
@@ -318,5 +341,6 @@ main (void)
   test_traceparent ();
   test_seal ();
   test_init_annotation ();
+  test_rfc3339 ();
   return tap_done ();
 }
