@@ -8,7 +8,6 @@
    layout.  The kernel probes (system calls, LSMs) are always this host's. */
 #include <fcntl.h>
 #include <pwd.h>
-#include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "cgroup.h"
 #include "lsm.h"
 #include "oci-spec.h"
+#include "scmp.h"
 #include "util.h"
 
 #define OCI_TYPE_cfs_check_item(F, S)                                                                        \
@@ -211,18 +211,23 @@ check_userns (struct report *r)
 static void
 check_kernel (struct report *r)
 {
-  const struct scmp_version *v = seccomp_version ();
+  const struct scmp *lib = scmp_get (NULL, NULL);
+  const struct scmp_version *v = lib ? lib->seccomp_version () : NULL;
+  unsigned api = lib ? lib->seccomp_api_get () : 0;
   char v2_root[4096], avail[4096];
   bool v2 = access (host_path (r, "/sys/fs/cgroup/cgroup.controllers", v2_root, sizeof v2_root), F_OK) == 0;
   struct stat st;
   int pidfd;
 
-  item (r, "seccomp",
-        access (host_path (r, "/proc/sys/kernel/seccomp/actions_avail", avail, sizeof avail), F_OK) == 0,
-        "a kernel with CONFIG_SECCOMP", "libseccomp %u.%u.%u, API level %u", v->major, v->minor, v->micro,
-        seccomp_api_get ());
-  item (r, "seccomp notify", seccomp_api_get () >= 6, "libseccomp 2.5 or newer on kernel 5.5 or newer",
-        "API level %u (6 or more is needed)", seccomp_api_get ());
+  if (v == NULL)
+    item (r, "seccomp", false, "apt-get install libseccomp2", "libseccomp.so.2 cannot be loaded");
+  else
+    item (r, "seccomp",
+          access (host_path (r, "/proc/sys/kernel/seccomp/actions_avail", avail, sizeof avail), F_OK) == 0,
+          "a kernel with CONFIG_SECCOMP", "libseccomp %u.%u.%u, API level %u", v->major, v->minor, v->micro,
+          api);
+  item (r, "seccomp notify", api >= 6, "libseccomp 2.5 or newer on kernel 5.5 or newer",
+        "API level %u (6 or more is needed)", api);
   item (r, "openat2", syscall_exists (SYS_openat2), "Linux 5.6 or newer", "%s",
         syscall_exists (SYS_openat2) ? "present" : "missing: paths in the rootfs cannot be resolved safely");
   item (r, "new mount API", syscall_exists (SYS_open_tree) && syscall_exists (SYS_move_mount),

@@ -1,7 +1,6 @@
 #include "seccomp.h"
 
 #include <ctype.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/filter.h>
@@ -12,10 +11,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "scmp.h"
 #include "util.h"
 
 struct seccomp_plan
 {
+  const struct scmp *lib;
   scmp_filter_ctx ctx;
   bool notify;        /* some action is SCMP_ACT_NOTIFY */
   int notify_fd;      /* after load, with notify */
@@ -74,7 +75,7 @@ parse_action (const char *name, bool has_ret, uint32_t ret, const char *field, u
 }
 
 static int
-add_architectures (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_error **err)
+add_architectures (struct seccomp_plan *p, const struct oci_seccomp *s, struct cfs_error **err)
 {
   size_t i;
 
@@ -91,10 +92,10 @@ add_architectures (scmp_filter_ctx ctx, const struct oci_seccomp *s, struct cfs_
       for (j = 0; a[10 + j] && j < sizeof lower - 1; j++)
         lower[j] = (char)tolower ((unsigned char)a[10 + j]);
       lower[j] = '\0';
-      arch = seccomp_arch_resolve_name (lower);
+      arch = p->lib->seccomp_arch_resolve_name (lower);
       if (arch == 0)
         goto bad;
-      r = seccomp_arch_add (ctx, arch);
+      r = p->lib->seccomp_arch_add (p->ctx, arch);
       if (r < 0 && r != -EEXIST)
         return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, NULL,
                          "config.json: linux.seccomp.architectures[%zu]: add `%s`", i, a);
@@ -118,11 +119,11 @@ set_flags (struct seccomp_plan *p, const struct oci_seccomp *s, struct cfs_error
       int r;
 
       if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+        r = p->lib->seccomp_attr_set (ctx, SCMP_FLTATR_CTL_TSYNC, 1);
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_LOG") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
+        r = p->lib->seccomp_attr_set (ctx, SCMP_FLTATR_CTL_LOG, 1);
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
-        r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
+        r = p->lib->seccomp_attr_set (ctx, SCMP_FLTATR_CTL_SSB, 1);
       /* libseccomp 2.5 has no attribute for it (2.6 has): the filter is
          then exported and loaded with seccomp(2) directly.  */
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
@@ -184,7 +185,7 @@ repeated_index (const struct oci_syscall *sc)
 }
 
 static int
-add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, size_t idx,
+add_rule (struct seccomp_plan *p, uint32_t deflt, const struct oci_syscall *sc, size_t idx,
           struct cfs_error **err)
 {
   struct scmp_arg_cmp cmps[16];
@@ -205,7 +206,7 @@ add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, siz
     return 0;
   for (i = 0; i < sc->names_len; i++)
     {
-      int nr = seccomp_syscall_resolve_name (sc->names[i]);
+      int nr = p->lib->seccomp_syscall_resolve_name (sc->names[i]);
 
       if (nr == __NR_SCMP_ERROR)
         {
@@ -213,10 +214,10 @@ add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, siz
           continue;
         }
       if (!repeated_index (sc))
-        r = seccomp_rule_add_array (ctx, action, nr, (unsigned)sc->args_len, cmps);
+        r = p->lib->seccomp_rule_add_array (p->ctx, action, nr, (unsigned)sc->args_len, cmps);
       else
         for (k = 0, r = 0; k < sc->args_len && r >= 0; k++)
-          r = seccomp_rule_add_array (ctx, action, nr, 1, &cmps[k]);
+          r = p->lib->seccomp_rule_add_array (p->ctx, action, nr, 1, &cmps[k]);
       if (r < 0)
         return cfs_fail (err, CFS_E_CONFIG_INVALID, -r, NULL,
                          "config.json: linux.seccomp.syscalls[%zu]: add rule for `%s`:", idx, sc->names[i]);
@@ -227,6 +228,7 @@ add_rule (scmp_filter_ctx ctx, uint32_t deflt, const struct oci_syscall *sc, siz
 int
 seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, struct cfs_error **err)
 {
+  const struct scmp *lib;
   struct seccomp_plan *p;
   uint32_t deflt;
   size_t i;
@@ -239,20 +241,22 @@ seccomp_plan_build (const struct oci_seccomp *s, struct seccomp_plan **ret, stru
                     "linux.seccomp.defaultAction", &deflt, err);
   if (r < 0)
     return r;
+  if ((lib = scmp_get ("linux.seccomp", err)) == NULL)
+    return -ENOENT;
   p = calloc (1, sizeof *p);
   if (p)
-    p->notify_fd = -1;
-  if (p == NULL || (p->ctx = seccomp_init (deflt)) == NULL)
+    p->notify_fd = -1, p->lib = lib;
+  if (p == NULL || (p->ctx = lib->seccomp_init (deflt)) == NULL)
     {
       free (p);
       return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "linux.seccomp: create filter");
     }
   /* cfsrun sets no_new_privs itself when the config asks for it. */
-  seccomp_attr_set (p->ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if ((r = add_architectures (p->ctx, s, err)) < 0 || (r = set_flags (p, s, err)) < 0)
+  lib->seccomp_attr_set (p->ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if ((r = add_architectures (p, s, err)) < 0 || (r = set_flags (p, s, err)) < 0)
     goto fail;
   for (i = 0; i < s->syscalls_len; i++)
-    if ((r = add_rule (p->ctx, deflt, &s->syscalls[i], i, err)) < 0)
+    if ((r = add_rule (p, deflt, &s->syscalls[i], i, err)) < 0)
       goto fail;
     else if (strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
       p->notify = true;
@@ -287,11 +291,11 @@ attr_flags (const struct seccomp_plan *p)
   uint32_t v = 0;
   unsigned f = SECCOMP_FILTER_FLAG_NEW_LISTENER;
 
-  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
+  if (p->lib->seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v)
     f |= SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH; /* ESRCH: TSYNC beside a listener */
-  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
+  if (p->lib->seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v)
     f |= SECCOMP_FILTER_FLAG_LOG;
-  if (seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
+  if (p->lib->seccomp_attr_get (p->ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v)
     f |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   return f;
 }
@@ -307,7 +311,7 @@ load_raw (struct seccomp_plan *p, struct cfs_error **err)
   off_t size;
   int r;
 
-  if (mfd < 0 || (r = seccomp_export_bpf (p->ctx, mfd)) < 0 || (size = lseek (mfd, 0, SEEK_END)) <= 0
+  if (mfd < 0 || (r = p->lib->seccomp_export_bpf (p->ctx, mfd)) < 0 || (size = lseek (mfd, 0, SEEK_END)) <= 0
       || size % (off_t)sizeof *insns || (insns = malloc ((size_t)size)) == NULL
       || pread (mfd, insns, (size_t)size, 0) != size)
     return cfs_fail (err, CFS_E_PROCESS, errno ? errno : EIO, NULL, "linux.seccomp: export the filter");
@@ -332,10 +336,10 @@ seccomp_plan_load (struct seccomp_plan *p, struct cfs_error **err)
     return 0;
   if (p->raw_flags)
     return load_raw (p, err);
-  r = seccomp_load (p->ctx);
+  r = p->lib->seccomp_load (p->ctx);
   if (r < 0)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "linux.seccomp: load the filter");
-  if (p->notify && (p->notify_fd = seccomp_notify_fd (p->ctx)) < 0)
+  if (p->notify && (p->notify_fd = p->lib->seccomp_notify_fd (p->ctx)) < 0)
     return cfs_fail (err, CFS_E_PROCESS, -p->notify_fd, NULL, "linux.seccomp: get the notification fd");
   return 0;
 }
@@ -368,7 +372,7 @@ seccomp_plan_free (struct seccomp_plan *p)
 {
   if (p == NULL)
     return NULL;
-  seccomp_release (p->ctx);
+  p->lib->seccomp_release (p->ctx);
   if (p->notify_fd >= 0)
     close (p->notify_fd);
   free (p);

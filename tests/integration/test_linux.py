@@ -33,6 +33,26 @@ def test_seccomp_argument_filter(env):
     eq(r.out, "ok\n", "unknown syscall names are skipped: %r" % r)
 
 
+def test_libseccomp_is_loaded_only_for_a_filter(env):
+    """libseccomp is dlopen()ed when a config has linux.seccomp, before the
+    container process is cloned: the created container's process has it
+    mapped with a filter, and not without one."""
+    for with_filter in (False, True):
+        cid = env.new_id()
+        c = env.config(["sleep", "60"])
+        if with_filter:
+            c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+                {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}
+        eq(env.cfs("create", "--bundle", env.bundle(c), cid).rc, 0, "create")
+        try:
+            maps = open("/proc/%d/maps" % env.state(cid)["pid"]).read()
+            eq("libseccomp" in maps, with_filter, "libseccomp mapped with a filter: %s" % with_filter)
+            if with_filter:
+                eq(env.cfs("start", cid).rc, 0, "start with the filter")
+        finally:
+            env.cfs("delete", "-f", cid)
+
+
 def test_seccomp_bad_action(env):
     c = env.config(["true"])
     c["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_EXPLODE"}
