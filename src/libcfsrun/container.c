@@ -483,11 +483,10 @@ cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry *
   out = calloc (n ? n : 1, sizeof *out);
   for (i = 0; out && i < n; i++)
     {
-      _cleanup_close_ int dirfd = openat (rootfd, ids[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       _cleanup_record_ struct cfs_record *rec = NULL;
 
       /* Records are replaced atomically: reading without the lock is safe. */
-      if (dirfd >= 0 && state_record_read (dirfd, ids[i], &rec, NULL) == 0)
+      if (state_record_read_id (rootfd, ids[i], &rec, NULL) == 0)
         {
           const char *status = state_status (rec);
 

@@ -21,9 +21,13 @@ proc_pid_stat (pid_t pid, char *ret_state, uint64_t *ret_start_time)
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -errno;
-  n = util_read_all (fd, buf, sizeof buf - 1);
+  /* One read: the kernel makes the whole line at once, and a read to
+     see EOF would only add a system call to every status check.  */
+  do
+    n = read (fd, buf, sizeof buf - 1);
+  while (n < 0 && errno == EINTR);
   if (n < 0)
-    return (int)n;
+    return -errno;
   buf[n] = '\0';
   /* comm (field 2) may contain spaces and parentheses: skip to the last ')'. */
   p = strrchr (buf, ')');

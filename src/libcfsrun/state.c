@@ -237,8 +237,8 @@ state_record_write (int dirfd, const struct cfs_record *r, struct cfs_error **er
   return util_write_file_atomic_at (dirfd, CFS_RECORD_FILE, json, len, err);
 }
 
-int
-state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cfs_error **err)
+static int
+record_read (int dirfd, const char *file, const char *id, struct cfs_record **ret, struct cfs_error **err)
 {
   _cleanup_free_ char *json = NULL;
   struct oci_parse_error perr = { 0 };
@@ -246,7 +246,7 @@ state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cf
   size_t len = 0;
   int r;
 
-  r = util_read_file_at (dirfd, CFS_RECORD_FILE, &json, &len, err);
+  r = util_read_file_at (dirfd, file, &json, &len, err);
   if (r < 0)
     return cfs_wrap (err, "read state of container `%s`", id);
   if (oci_decode (&cfs_record_type, json, len, &rec, &perr) < 0)
@@ -258,6 +258,22 @@ state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cf
     }
   *ret = rec;
   return 0;
+}
+
+int
+state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cfs_error **err)
+{
+  return record_read (dirfd, CFS_RECORD_FILE, id, ret, err);
+}
+
+int
+state_record_read_id (int rootfd, const char *id, struct cfs_record **ret, struct cfs_error **err)
+{
+  char file[512];
+
+  if (snprintf (file, sizeof file, "%s/%s", id, CFS_RECORD_FILE) >= (int)sizeof file)
+    return cfs_fail (err, CFS_E_STATE_STORE, ENAMETOOLONG, NULL, "read state of container `%s`", id);
+  return record_read (rootfd, file, id, ret, err);
 }
 
 const char *

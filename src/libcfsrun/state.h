@@ -54,6 +54,9 @@ int state_dir_remove (int rootfd, const char *id, int dirfd, struct cfs_error **
 
 int state_record_write (int dirfd, const struct cfs_record *r, struct cfs_error **err);
 int state_record_read (int dirfd, const char *id, struct cfs_record **ret, struct cfs_error **err);
+/* The same through the state root, one open fewer, for readers that take
+   no lock (records are replaced atomically): list.  */
+int state_record_read_id (int rootfd, const char *id, struct cfs_record **ret, struct cfs_error **err);
 
 /* The spec status of a container from its record, its process and its
    freezer: "creating", "created", "running", "paused" or "stopped".  */
