@@ -501,6 +501,8 @@ cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size
                         struct cfs_error **err)
 {
   _cleanup_free_ struct cg_write *w = NULL;
+  _cleanup_close_ int fd = -1;
+  char open_path[4400] = "";
   size_t cnt = 0, i;
   int r;
 
@@ -521,8 +523,22 @@ cgroup_resources_apply (const struct cgroup_layout *l, char *const *leaves, size
       /* Kernels with BFQ only have blkio.bfq.weight. */
       if (strcmp (w[i].file, "blkio.weight") == 0 && access (path, F_OK) < 0)
         snprintf (path, sizeof path, "%s/blkio.bfq.weight", leaf);
-      if (util_write_file_at (AT_FDCWD, path, w[i].value, strlen (w[i].value), &e) == 0)
+      /* Each write is one value (one device rule): a run of writes to one
+         file (devices.allow) shares an open.  */
+      if (fd < 0 || strcmp (path, open_path) != 0)
+        {
+          closep (&fd);
+          snprintf (open_path, sizeof open_path, "%s", path);
+          if ((fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+            cfs_fail (&e, CFS_E_SYSTEM, errno, path, "open");
+        }
+      if (fd >= 0 && (r = util_write_all (fd, w[i].value, strlen (w[i].value))) < 0)
+        cfs_fail (&e, CFS_E_SYSTEM, -r, path, "write `%.*s` to", 64, w[i].value);
+      if (e == NULL)
         continue;
+      /* A failed file is opened afresh for the next value. */
+      closep (&fd);
+      fd = -1;
       if (w[i].optional)
         {
           cfs_log_warning ("linux.resources: %s is not supported by this kernel, ignoring", w[i].file);

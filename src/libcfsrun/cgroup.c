@@ -291,7 +291,7 @@ cgroup_plan_dirs (const struct cgroup_layout *l, const char *cgroups_path, const
 
 /* A new v1 cpuset cgroup has no cpus or mems: give it its parent's. */
 static void
-inherit_cpuset (const char *dir)
+inherit_cpuset (const char *dir, bool made)
 {
   const char *files[] = { "cpuset.cpus", "cpuset.mems" };
   char parent[4096], path[4200];
@@ -303,8 +303,11 @@ inherit_cpuset (const char *dir)
     {
       _cleanup_free_ char *mine = NULL, *theirs = NULL;
 
+      /* One we just made has none; one that was there may have its own. */
       snprintf (path, sizeof path, "%s/%s", dir, files[i]);
-      if (util_read_file_at (AT_FDCWD, path, &mine, NULL, NULL) < 0 || strspn (mine, " \n") != strlen (mine))
+      if (!made
+          && (util_read_file_at (AT_FDCWD, path, &mine, NULL, NULL) < 0
+              || strspn (mine, " \n") != strlen (mine)))
         continue;
       snprintf (path, sizeof path, "%s/%s", parent, files[i]);
       if (util_read_file_at (AT_FDCWD, path, &theirs, NULL, NULL) < 0)
@@ -319,19 +322,21 @@ inherit_cpuset (const char *dir)
 static int
 make_dir (const char *dir, int depth)
 {
-  if (mkdir (dir, 0755) < 0 && errno == ENOENT && depth < 32)
+  bool made = mkdir (dir, 0755) == 0;
+
+  if (!made && errno == ENOENT && depth < 32)
     {
       char parent[4096];
 
       snprintf (parent, sizeof parent, "%s", dir);
       *strrchr (parent, '/') = '\0';
-      if (make_dir (parent, depth + 1) < 0 || (mkdir (dir, 0755) < 0 && errno != EEXIST))
+      if (make_dir (parent, depth + 1) < 0 || (!(made = mkdir (dir, 0755) == 0) && errno != EEXIST))
         return -1;
     }
-  else if (errno != EEXIST && access (dir, F_OK) < 0)
+  else if (!made && errno != EEXIST && access (dir, F_OK) < 0)
     return -1;
   if (strstr (dir, "/cpuset/") || strstr (dir, ",cpuset/"))
-    inherit_cpuset (dir);
+    inherit_cpuset (dir, made);
   return 0;
 }
 
@@ -494,8 +499,9 @@ cgroup_signal_all (char *const *leaves, size_t n, int sig)
     {
       char path[4200];
 
+      /* v2 only: an open that fails is cheaper than asking first. */
       snprintf (path, sizeof path, "%s/cgroup.kill", leaves[i]);
-      if (access (path, W_OK) == 0 && util_write_file_at (AT_FDCWD, path, "1", 1, NULL) == 0)
+      if (util_write_file_at (AT_FDCWD, path, "1", 1, NULL) == 0)
         return 0;
     }
   if (cgroup_pids (leaves, n, &pids, &cnt) < 0)
@@ -636,8 +642,13 @@ cgroup_remove_subtrees (char *const *leaves, size_t n)
 
   for (i = 0; i < n; i++)
     {
-      int fd = open (leaves[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      int fd;
 
+      /* Most have no subtree: then removing the leaf is all there is to
+         do (cgroup_remove finds it gone), and no listing is needed.  */
+      if (rmdir (leaves[i]) == 0 || errno == ENOENT)
+        continue;
+      fd = open (leaves[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (fd >= 0)
         remove_children (fd, 0);
     }

@@ -129,6 +129,13 @@ ensure (int rootfd, const char *path, bool as_file, int depth, int *ret_fd, stru
     }
   if (fd != -ENOENT)
     return cfs_fail (err, CFS_E_MOUNT, -fd, path, "resolve inside the container root");
+  /* Mostly only the last component is missing (/dev/pts in a fresh
+     /dev): make it in its parent, without walking from the top.  */
+  if (create_component (rootfd, buf, as_file) == 0 && (fd = openat2_in_root (rootfd, buf, O_PATH)) >= 0)
+    {
+      *ret_fd = fd;
+      return 0;
+    }
   /* Walk the prefixes, creating each missing one. */
   for (i = 1; i <= len; i++)
     {

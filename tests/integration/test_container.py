@@ -198,3 +198,24 @@ def test_capability_outside_our_bounding_set(env):
     eq(r.rc, 0, "runs with what can be granted: %r" % r)
     contains(r.err, "`CAP_SYS_RESOURCE` is not in cfsrun's own bounding set, ignoring")
     eq(int(r.out.split()[1], 16), 1 << 5, "CAP_KILL only")
+
+
+def test_ignored_and_blocked_signals_do_not_reach_the_program(env):
+    """Signals the caller ignores survive exec, and so does its signal mask:
+    the container process resets both (it reads which are ignored from
+    /proc/self/status), so the program starts with none."""
+    import signal
+    import subprocess
+    from harness import CFSRUN
+
+    def caller():
+        for s in (signal.SIGUSR1, signal.SIGPIPE, signal.SIGHUP, signal.SIGTERM):
+            signal.signal(s, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2, signal.SIGINT})
+
+    b = env.bundle(env.config(["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]))
+    p = subprocess.run([CFSRUN, "--root", env.root, "run", "--bundle", b, env.new_id()], preexec_fn=caller,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 0, "run: %s" % p.stderr)
+    got = dict(l.split(":\t") for l in p.stdout.splitlines())
+    eq(got, {"SigIgn": "0000000000000000", "SigBlk": "0000000000000000"}, "the program's ignored and blocked signals")
