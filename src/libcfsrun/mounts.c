@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <sched.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "paths.h"
 #include "userns.h"
@@ -312,23 +313,26 @@ bind_mount (const char *source, const char *target, const struct mount_flags *mf
 /* A cgroup v1 view: a tmpfs with each host hierarchy bind-mounted at the
    container's own cgroup, so the container sees only its subtree.  */
 static int mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags *mf,
-                            const struct mounts_context *ctx, struct cfs_error **err);
-
-static bool
-host_is_unified (void)
-{
-  struct stat st;
-
-  /* cgroup2 at /sys/fs/cgroup itself means a unified host. */
-  return stat ("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
+                            const struct mounts_context *ctx, const struct cgroup_layout *l,
+                            struct cfs_error **err);
 
 static int
 mount_cgroup (const struct oci_mount *m, int dirfd, const char *target, const struct mount_flags *mf,
               const struct mounts_context *ctx, struct cfs_error **err)
 {
-  if (!host_is_unified ())
-    return mount_cgroup_v1 (m, dirfd, mf, ctx, err);
+  _cleanup_free_ struct cgroup_layout *own = NULL;
+  const struct cgroup_layout *l = ctx->cgroups;
+
+  if (l == NULL)
+    {
+      if ((own = malloc (sizeof *own)) == NULL)
+        return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup layout");
+      if (cgroup_layout_read (own, err) < 0)
+        return cfs_wrap (err, "%s", m->destination);
+      l = own;
+    }
+  if (l->mode != CGROUP_V2)
+    return mount_cgroup_v1 (m, dirfd, mf, ctx, l, err);
   if (ctx->new_cgroupns)
     {
       if (mount ("cgroup2", target, "cgroup2", mf->set & ~MS_REMOUNT, NULL) < 0)
@@ -372,14 +376,39 @@ cgroup_path_of (const char *self, const char *hier, char *buf, size_t size)
 }
 
 static int
-mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags *mf,
-                 const struct mounts_context *ctx, struct cfs_error **err)
+bind_hierarchy (const struct oci_mount *m, int tmpfsfd, const struct cgroup_hier *h,
+                const struct mount_flags *mf, const struct mounts_context *ctx, struct cfs_error **err)
 {
-  char target[64], path[4096], src[4096], hier[256];
-  FILE *f;
-  char *line = NULL;
-  size_t cap = 0;
+  const char *name = h->mnt + strlen ("/sys/fs/cgroup/");
+  /* As /proc/self/cgroup names the hierarchy: its controllers, or "". */
+  const char *hier = h->v2 ? "" : strstr (h->controllers, "name=systemd") ? "name=systemd" : h->name;
+  char path[4096], src[4096], subpath[64], dest[4096];
+  struct mount_flags bf
+      = { .set = (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT, .recursive_bind = true };
+  _cleanup_close_ int sub = -1;
+
+  cgroup_path_of (ctx->cgroup_self, hier, path, sizeof path);
+  if (snprintf (src, sizeof src, "%s%s", h->mnt, path) >= (int)sizeof src)
+    return 0;
+  if (mkdirat (tmpfsfd, name, 0755) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "create cgroup directory `%s` in", name);
+  sub = openat (tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "open cgroup directory `%s` in", name);
+  snprintf (dest, sizeof dest, "%s/%s", m->destination, name);
+  return bind_mount (src, paths_fd_path (sub, subpath, sizeof subpath), &bf, ctx->rootfd, dest, err);
+}
+
+/* A tmpfs with each of the host's hierarchies bound from the container's
+   cgroup in it: the hierarchies are those the parent found (the layout),
+   not read again from mountinfo here.  */
+static int
+mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags *mf,
+                 const struct mounts_context *ctx, const struct cgroup_layout *l, struct cfs_error **err)
+{
+  char target[64];
   _cleanup_close_ int tmpfs_root = -1;
+  size_t i;
   int r = 0;
 
   paths_fd_path (dirfd, target, sizeof target);
@@ -390,58 +419,10 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
   if (r < 0)
     return r;
   paths_fd_path (tmpfs_root, target, sizeof target);
-  f = fopen ("/proc/self/mountinfo", "re");
-  if (f == NULL)
-    return cfs_fail (err, CFS_E_MOUNT, errno, "/proc/self/mountinfo", "read");
-  while (r == 0 && getline (&line, &cap, f) > 0)
-    {
-      char mnt[4096], fstype[64], super[1024];
-      const char *sep = strstr (line, " - ");
-      char *name;
-      _cleanup_close_ int sub = -1;
-      int tmpfsfd = tmpfs_root;
-
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
-          || sscanf (sep + 3, "%63s %*s %1023s", fstype, super) != 2)
-        continue;
-      if ((strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
-          || !util_str_has_prefix (mnt, "/sys/fs/cgroup/"))
-        continue;
-      name = mnt + strlen ("/sys/fs/cgroup/");
-      if (strchr (name, '/'))
-        continue;
-      if (strcmp (fstype, "cgroup2") == 0)
-        snprintf (hier, sizeof hier, "%s", "");
-      else if (strstr (super, "name=systemd"))
-        snprintf (hier, sizeof hier, "name=systemd");
-      else
-        snprintf (hier, sizeof hier, "%.200s", name);
-      cgroup_path_of (ctx->cgroup_self, hier, path, sizeof path);
-      if (snprintf (src, sizeof src, "%s%s", mnt, path) >= (int)sizeof src)
-        continue;
-      if (mkdirat (tmpfsfd, name, 0755) < 0)
-        {
-          r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "create cgroup directory `%s` in", name);
-          break;
-        }
-      sub = openat (tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0)
-        {
-          r = cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "open cgroup directory `%s` in", name);
-          break;
-        }
-      {
-        char subpath[64];
-        struct mount_flags bf
-            = { .set = (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT, .recursive_bind = true };
-        char dest[4096];
-
-        snprintf (dest, sizeof dest, "%s/%s", m->destination, name);
-        r = bind_mount (src, paths_fd_path (sub, subpath, sizeof subpath), &bf, ctx->rootfd, dest, err);
-      }
-    }
-  free (line);
-  fclose (f);
+  for (i = 0; i < l->n && r == 0; i++)
+    if (util_str_has_prefix (l->h[i].mnt, "/sys/fs/cgroup/")
+        && strchr (l->h[i].mnt + strlen ("/sys/fs/cgroup/"), '/') == NULL)
+      r = bind_hierarchy (m, tmpfs_root, &l->h[i], mf, ctx, err);
   if (r < 0)
     return r;
   /* Co-mounted controllers are reached through symlinks, as on the host. */

@@ -8,6 +8,8 @@
 #include "error.h"
 #include "oci-spec.h"
 
+struct cgroup_layout;
+
 struct mount_flags
 {
   unsigned long set;         /* MS_* to set */
@@ -36,9 +38,10 @@ unsigned long mounts_propagation_flag (const char *name);
 
 struct mounts_context
 {
-  int rootfd;              /* the rootfs, already a mount point of its own */
-  const char *bundle;      /* relative bind sources are relative to it */
-  const char *cgroup_self; /* /proc/self/cgroup of the container, as the host sees it */
+  int rootfd;                          /* the rootfs, already a mount point of its own */
+  const char *bundle;                  /* relative bind sources are relative to it */
+  const char *cgroup_self;             /* /proc/self/cgroup of the container, as the host sees it */
+  const struct cgroup_layout *cgroups; /* the host's, as create read it (NULL: read it) */
   bool new_cgroupns;
   const int *idmap_fds; /* per mount: user namespace fd for idmap, or -1 */
 };

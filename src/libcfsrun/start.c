@@ -200,6 +200,7 @@ child_mounts (struct start_ctx *c, struct cfs_error **err)
     .rootfd = c->container_rootfd,
     .bundle = c->cfg.bundle,
     .cgroup_self = c->cgroup_self,
+    .cgroups = c->cg,
     .new_cgroupns = (c->cfg.ns.clone_flags & CLONE_NEWCGROUP) != 0,
     .idmap_fds = c->idmap_fds,
   };
