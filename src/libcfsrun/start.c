@@ -417,6 +417,17 @@ child_exec (struct start_ctx *c, struct cfs_error **err)
   return process_exec (c->cfg.spec->process, c->exec_path, err);
 }
 
+/* rt_sigaction's argument as the kernel has it (x86-64, arm64, riscv64,
+   ppc64, s390x): glibc's sigaction refuses the signals it keeps for
+   itself (32 and 33), which a caller may still have ignored.  */
+struct kernel_sigaction
+{
+  void (*handler) (int);
+  unsigned long flags;
+  void (*restorer) (void);
+  uint64_t mask;
+};
+
 /* What the caller set must not reach the program: its signal mask, and the
    signals it ignores, which exec keeps.  Handlers exec resets anyway, and
    create has installed none yet, so the ignored ones are all there is to
@@ -425,6 +436,7 @@ child_exec (struct start_ctx *c, struct cfs_error **err)
 static void
 child_reset_signals (void)
 {
+  struct kernel_sigaction dfl = { .handler = SIG_DFL };
   _cleanup_free_ char *status = NULL;
   unsigned long long ignored = ~0ULL;
   const char *line;
@@ -434,9 +446,9 @@ child_reset_signals (void)
   if (util_read_file_at (AT_FDCWD, "/proc/self/status", &status, NULL, NULL) == 0
       && (line = strstr (status, "\nSigIgn:")) != NULL)
     ignored = strtoull (line + 8, NULL, 16);
-  for (s = 1; s < NSIG && s <= 64; s++)
-    if (ignored & (1ULL << (s - 1)))
-      signal (s, SIG_DFL);
+  for (s = 1; s <= 64; s++)
+    if ((ignored & (1ULL << (s - 1))) && s != SIGKILL && s != SIGSTOP)
+      syscall (SYS_rt_sigaction, s, &dfl, NULL, sizeof dfl.mask);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
 }
