@@ -358,12 +358,11 @@ decode_object (struct decoder *d, const struct oci_type *type, yajl_val v, void 
   return 0;
 }
 
-int
-oci_decode (const struct oci_type *type, const char *json, size_t len, void **ret,
-            struct oci_parse_error *ret_err)
+/* TEXT is NUL-terminated, as yajl_tree_parse wants it. */
+static int
+decode_text (const struct oci_type *type, const char *text, void **ret, struct oci_parse_error *ret_err)
 {
   char errbuf[256] = "";
-  char *text;
   yajl_val tree;
   struct decoder d = { .err = ret_err };
   void *obj;
@@ -371,14 +370,7 @@ oci_decode (const struct oci_type *type, const char *json, size_t len, void **re
 
   if (ret_err)
     ret_err->path = ret_err->reason = NULL;
-  /* yajl_tree_parse wants a NUL-terminated buffer. */
-  text = malloc (len + 1);
-  if (text == NULL)
-    return fail (&d, "out of memory");
-  memcpy (text, json, len);
-  text[len] = '\0';
   tree = yajl_tree_parse (text, errbuf, sizeof errbuf);
-  free (text);
   if (tree == NULL)
     {
       char *nl;
@@ -403,6 +395,32 @@ oci_decode (const struct oci_type *type, const char *json, size_t len, void **re
     }
   *ret = obj;
   return 0;
+}
+
+int
+oci_decode (const struct oci_type *type, const char *json, size_t len, void **ret,
+            struct oci_parse_error *ret_err)
+{
+  struct decoder d = { .err = ret_err };
+  char *text;
+  int r;
+
+  if (ret_err)
+    ret_err->path = ret_err->reason = NULL;
+  text = malloc (len + 1);
+  if (text == NULL)
+    return fail (&d, "out of memory");
+  memcpy (text, json, len);
+  text[len] = '\0';
+  r = decode_text (type, text, ret, ret_err);
+  free (text);
+  return r;
+}
+
+int
+oci_decode_text (const struct oci_type *type, const char *text, void **ret, struct oci_parse_error *ret_err)
+{
+  return decode_text (type, text, ret, ret_err);
 }
 
 /* ---------------------------------------------------------------- free */

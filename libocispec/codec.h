@@ -75,6 +75,9 @@ void oci_parse_error_done (struct oci_parse_error *e);
    ignored, as the runtime-spec requires.  Returns 0, or -1 with RET_ERR set. */
 int oci_decode (const struct oci_type *type, const char *json, size_t len, void **ret,
                 struct oci_parse_error *ret_err);
+/* The same for NUL-terminated TEXT, without copying it first. */
+int oci_decode_text (const struct oci_type *type, const char *text, void **ret,
+                     struct oci_parse_error *ret_err);
 
 /* Encode OBJ as JSON (NUL-terminated, malloc'd).  Returns 0 or -1 (ENOMEM). */
 int oci_encode (const struct oci_type *type, const void *obj, bool pretty, char **ret_json, size_t *ret_len);

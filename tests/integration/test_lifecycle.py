@@ -368,3 +368,19 @@ def test_check(env):
         assert i["ok"] or i.get("fix"), "%s is not ok and has no fix" % name
     r = env.cfs("check")
     contains(r.out, "cgroup layout", "text report")
+
+
+def test_a_record_larger_than_the_read_buffer(env):
+    """Records are read into a 16 KiB buffer when they fit: one with 48 KiB
+    of annotations is read whole, by state and by list."""
+    cid = env.new_id()
+    ann = {"org.test.k%02d" % i: "v" * 1024 for i in range(48)}
+    c = env.config(["sleep", "60"])
+    c["annotations"] = ann
+    eq(env.cfs("create", "--bundle", env.bundle(c), cid).rc, 0, "create")
+    try:
+        eq(env.state(cid)["annotations"], ann, "every annotation comes back")
+        r = env.cfs("list", "--format", "json")
+        eq([e["status"] for e in json.loads(r.out) if e["id"] == cid], ["created"], "list reads it: %r" % r)
+    finally:
+        env.cfs("delete", "-f", cid)
