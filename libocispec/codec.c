@@ -517,13 +517,32 @@ gen_string (yajl_gen g, const char *s)
   return gen_ok (yajl_gen_string (g, (const unsigned char *)s, strlen (s)));
 }
 
+/* Integers are written as decimal text by hand: yajl_gen_integer goes
+   through sprintf, and a record write should not bring in the printf
+   machinery (and its pages) for a few numbers.  */
+static int
+gen_integer (yajl_gen g, bool negative, uint64_t magnitude)
+{
+  char buf[24], *p = buf + sizeof buf;
+
+  do
+    *--p = (char)('0' + magnitude % 10);
+  while ((magnitude /= 10) > 0);
+  if (negative)
+    *--p = '-';
+  return gen_ok (yajl_gen_number (g, p, (size_t)(buf + sizeof buf - p)));
+}
+
 static int
 gen_uint (yajl_gen g, uint64_t v)
 {
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%" PRIu64, v);
+  return gen_integer (g, false, v);
+}
 
-  return gen_ok (yajl_gen_number (g, buf, (size_t)n));
+static int
+gen_int (yajl_gen g, int64_t v)
+{
+  return gen_integer (g, v < 0, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 static int encode_object (yajl_gen g, const struct oci_type *type, const void *obj);
@@ -536,13 +555,13 @@ encode_scalar (yajl_gen g, enum oci_kind kind, const void *p)
     case OCI_K_BOOL:
       return gen_ok (yajl_gen_bool (g, *(const bool *)p));
     case OCI_K_I32:
-      return gen_ok (yajl_gen_integer (g, *(const int32_t *)p));
+      return gen_int (g, *(const int32_t *)p);
     case OCI_K_U16:
       return gen_uint (g, *(const uint16_t *)p);
     case OCI_K_U32:
       return gen_uint (g, *(const uint32_t *)p);
     case OCI_K_I64:
-      return gen_ok (yajl_gen_integer (g, *(const int64_t *)p));
+      return gen_int (g, *(const int64_t *)p);
     case OCI_K_U64:
       return gen_uint (g, *(const uint64_t *)p);
     default:

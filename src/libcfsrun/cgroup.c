@@ -88,14 +88,33 @@ cgroup_layout_read (struct cgroup_layout *ret, struct cfs_error **err)
   return cgroup_layout_read_at ("", ret, err);
 }
 
+/* Field N (from 0) of the space-separated LINE into BUF; false when there
+   are fewer or it does not fit.  By hand, as the whole file is read at
+   once: no stdio or scanf in every create for this.  */
+static bool
+field_of (const char *line, int n, char *buf, size_t size)
+{
+  const char *p = line, *end;
+  int i;
+
+  for (i = 0; i < n && p; i++)
+    p = (p = strchr (p, ' ')) ? p + 1 : NULL;
+  if (p == NULL || *p == '\0')
+    return false;
+  end = p + strcspn (p, " ");
+  if ((size_t)(end - p) >= size)
+    return false;
+  memcpy (buf, p, (size_t)(end - p));
+  buf[end - p] = '\0';
+  return true;
+}
+
 int
 cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cfs_error **err)
 {
-  _cleanup_free_ char *self = NULL;
-  char *line = NULL, path[4096];
-  size_t cap = 0;
+  _cleanup_free_ char *self = NULL, *info = NULL;
+  char path[4096], *line, *next;
   bool root_v2 = false, unified = false;
-  FILE *f;
 
   /* Only what is found is written: the struct is large and mostly unused. */
   ret->n = 0;
@@ -103,17 +122,20 @@ cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cf
   if (util_read_file_at (AT_FDCWD, path, &self, NULL, err) < 0)
     return -EIO;
   snprintf (path, sizeof path, "%s/proc/self/mountinfo", sysroot);
-  f = fopen (path, "re");
-  if (f == NULL)
-    return cfs_fail (err, CFS_E_SYSTEM, errno, path, "read");
-  while (getline (&line, &cap, f) > 0 && ret->n < CGROUP_MAX_HIER)
+  if (util_read_file_at (AT_FDCWD, path, &info, NULL, err) < 0)
+    return -EIO;
+  for (line = info; *line && ret->n < CGROUP_MAX_HIER; line = next)
     {
       char mnt[256], fstype[32], super[1024];
-      const char *sep = strstr (line, " - ");
+      const char *sep;
       struct cgroup_hier *h = &ret->h[ret->n];
 
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %*s %255s", mnt) != 1
-          || sscanf (sep + 3, "%31s %*s %1023s", fstype, super) != 2)
+      next = line + strcspn (line, "\n");
+      if (*next)
+        *next++ = '\0';
+      sep = strstr (line, " - ");
+      if (sep == NULL || !field_of (line, 4, mnt, sizeof mnt) || !field_of (sep + 3, 0, fstype, sizeof fstype)
+          || !field_of (sep + 3, 2, super, sizeof super))
         continue;
       if (strcmp (mnt, CGROUP_ROOT) != 0 && !util_str_has_prefix (mnt, CGROUP_ROOT "/"))
         continue;
@@ -140,8 +162,6 @@ cgroup_layout_read_at (const char *sysroot, struct cgroup_layout *ret, struct cf
       self_path (self, h);
       ret->n++;
     }
-  free (line);
-  fclose (f);
   if (ret->n == 0)
     return cfs_fail (err, CFS_E_CGROUP, ENOENT, CGROUP_ROOT, "no cgroup filesystem is mounted under");
   ret->mode = root_v2 ? CGROUP_V2 : unified ? CGROUP_HYBRID : CGROUP_V1;

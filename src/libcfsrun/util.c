@@ -157,6 +157,43 @@ util_rfc3339_now (char *buf, size_t size)
   return util_rfc3339 (&ts, buf, size);
 }
 
+/* YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ into BUF; digits by hand, as printf's
+   padded widths bring in more of its machinery than this is worth.  */
+static int
+fixed_digits (char *buf, size_t size, long long y, int m, int d, long long secs, long nsec)
+{
+  const struct
+  {
+    long long v;
+    int width;
+    char after;
+  } parts[] = { { y, 4, '-' },
+                { m, 2, '-' },
+                { d, 2, 'T' },
+                { secs / 3600, 2, ':' },
+                { secs / 60 % 60, 2, ':' },
+                { secs % 60, 2, '.' },
+                { nsec, 9, 'Z' } };
+  char out[40], *p = out;
+  size_t i;
+
+  if (y < 0 || y > 9999)
+    return snprintf (buf, size, "%lld-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
+                     secs / 60 % 60, secs % 60, nsec);
+  for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    {
+      long long v = parts[i].v;
+      int k;
+
+      for (k = parts[i].width - 1; k >= 0; k--, v /= 10)
+        p[k] = (char)('0' + v % 10);
+      p += parts[i].width;
+      *p++ = parts[i].after;
+    }
+  *p = '\0';
+  return snprintf (buf, size, "%s", out);
+}
+
 int
 util_rfc3339 (const struct timespec *ts, char *buf, size_t size)
 {
@@ -180,8 +217,7 @@ util_rfc3339 (const struct timespec *ts, char *buf, size_t size)
   d = (int)(doy - (153 * mp + 2) / 5 + 1);
   m = (int)(mp < 10 ? mp + 3 : mp - 9);
   y = yoe + era * 400 + (m <= 2);
-  return snprintf (buf, size, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, m, d, secs / 3600,
-                   secs / 60 % 60, secs % 60, ts->tv_nsec);
+  return fixed_digits (buf, size, y, m, d, secs, ts->tv_nsec);
 }
 
 bool
