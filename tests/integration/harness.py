@@ -135,6 +135,21 @@ class Env:
         return leaks
 
 
+def with_fixture(make):
+    """Decorator: the test gets MAKE(env) as its second argument, and the
+    fixture's done() runs whatever the test does."""
+    def decorate(fn):
+        def wrapper(env):
+            f = make(env)
+            try:
+                fn(env, f)
+            finally:
+                f.done()
+        wrapper.__name__ = fn.__name__
+        return wrapper
+    return decorate
+
+
 def eq(got, want, what=""):
     assert got == want, "%s: got %r, want %r" % (what, got, want)
 

@@ -5,7 +5,7 @@ filter, the v2 freezer and cgroup.kill, and removal."""
 import json
 import time
 
-from harness import contains, eq
+from harness import contains, eq, with_fixture
 from host_container import HostContainer
 
 
@@ -21,15 +21,7 @@ class UnifiedHost(HostContainer):
         eq(r.out.strip(), "cgroup2fs", "a unified layout inside")
 
 
-def with_unified(fn):
-    def wrapper(env):
-        h = UnifiedHost(env)
-        try:
-            fn(env, h)
-        finally:
-            h.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_unified = with_fixture(UnifiedHost)
 
 
 def run_in(env, h, script, devices, caps=("CAP_MKNOD",)):

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 
-from harness import CFSRUN, Skip, contains, eq
+from harness import CFSRUN, Skip, contains, eq, with_fixture
 from host_container import HostContainer
 
 SYSTEMD = "/lib/systemd/systemd"
@@ -46,19 +46,7 @@ class Systemd(HostContainer):
         r = self.sh("systemctl", "show", unit, *["-p" + p for p in props])
         return dict(l.split("=", 1) for l in r.out.splitlines() if "=" in l)
 
-    def cgroup_files(self, path):
-        return self.cgroup_dirs(path)
-
-
-def with_systemd(fn, unified=False):
-    def wrapper(env):
-        s = Systemd(env, unified)
-        try:
-            fn(env, s)
-        finally:
-            s.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_systemd = with_fixture(Systemd)
 
 
 def nested(env, args, **linux):
@@ -105,7 +93,7 @@ def test_systemd_scope_limits_update_pause_delete(env, s):
     eq(r.rc, 0, "delete -f: %r" % r)
     r = s.sh("systemctl", "status", unit)
     contains(r.out + r.err, "could not be found", "the scope is gone")
-    eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup of it left in any hierarchy")
+    eq(s.cgroup_dirs("/system.slice/" + unit), [], "no cgroup of it left in any hierarchy")
     eq(s.sh("ls", "/run/cfsrun-test").out, "", "no state left")
 
 
@@ -121,7 +109,7 @@ def test_systemd_default_scope_run(env, s):
     contains(r.out, "pids:/system.slice/" + unit, "default slice system.slice, unit cfsrun-ID.scope")
     r = s.sh("systemctl", "status", unit)
     contains(r.out + r.err, "could not be found", "the scope ended with the container")
-    eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup left")
+    eq(s.cgroup_dirs("/system.slice/" + unit), [], "no cgroup left")
 
 
 @with_systemd
@@ -169,7 +157,7 @@ def test_systemd_scope_on_a_unified_host(env):
             time.sleep(0.05)
         eq(s.cfs("delete", cid).rc, 0, "delete")
         contains(s.sh("systemctl", "status", unit).err, "could not be found", "the scope is gone")
-        eq(s.cgroup_files("/system.slice/" + unit), [], "no cgroup left")
+        eq(s.cgroup_dirs("/system.slice/" + unit), [], "no cgroup left")
     finally:
         s.done()
 
