@@ -1,4 +1,4 @@
-/* Table-driven decode (yajl tree), encode (yajl_gen) and free of the model. */
+/* Table-driven decode (yajl parse events), encode (yajl_gen) and free of the model. */
 #include "codec.h"
 
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 
 #define AT(obj, off, T)  ((T *)((char *)(obj) + (off)))
 #define CAT(obj, off, T) ((const T *)((const char *)(obj) + (off)))
@@ -78,10 +78,41 @@ path_pop (struct path *p, size_t old)
   p->buf[old] = '\0';
 }
 
+/* The decoder is driven by yajl's parse events and writes straight into the
+   model: no JSON tree is built and walked.  It is what `list` pays for every
+   container, and the tree's allocations were most of that.  */
+
+enum frame_kind
+{
+  FR_OBJECT, /* a model object: OBJ is the struct, FIELD the member whose value comes next */
+  FR_ARRAY,  /* FIELD of OWNER, an array, takes the values */
+  FR_MAP,    /* FIELD of OWNER, a map, takes the value of its last key */
+  FR_SKIP,   /* an unknown member's value, DEPTH containers deep */
+};
+
+struct frame
+{
+  enum frame_kind kind;
+  const struct oci_type *type;
+  const struct oci_field *field;
+  void *obj;
+  uint64_t seen;  /* FR_OBJECT: one bit a field, set when it has a value */
+  size_t mark;    /* the path's length where this container began */
+  size_t cap;     /* FR_ARRAY, FR_MAP: elements allocated */
+  unsigned depth; /* FR_SKIP */
+};
+
+#define MAX_DEPTH 64
+
 struct decoder
 {
   struct path path;
   struct oci_parse_error *err;
+  const struct oci_type *root_type;
+  void *root;
+  struct frame stack[MAX_DEPTH];
+  size_t top; /* frames in use */
+  bool failed;
 };
 
 static int
@@ -90,11 +121,12 @@ fail (struct decoder *d, const char *fmt, ...)
   va_list ap;
   char *reason = NULL;
 
+  d->failed = true;
   va_start (ap, fmt);
   if (vasprintf (&reason, fmt, ap) < 0)
     reason = NULL;
   va_end (ap);
-  if (d->err)
+  if (d->err && d->err->path == NULL)
     {
       d->err->path = strdup (d->path.len ? d->path.buf : "(document)");
       d->err->reason = reason;
@@ -104,53 +136,62 @@ fail (struct decoder *d, const char *fmt, ...)
   return -1;
 }
 
-static const char *
-json_type_name (yajl_val v)
+/* What a parse event is, in the words of the error messages. */
+enum json_kind
 {
-  if (v == NULL || YAJL_IS_NULL (v))
-    return "null";
-  if (YAJL_IS_STRING (v))
-    return "string";
-  if (YAJL_IS_NUMBER (v))
-    return "number";
-  if (YAJL_IS_OBJECT (v))
-    return "object";
-  if (YAJL_IS_ARRAY (v))
-    return "array";
-  return "boolean";
-}
+  J_NULL,
+  J_BOOL,
+  J_NUMBER,
+  J_STRING,
+  J_OBJECT,
+  J_ARRAY,
+};
+
+static const char *const json_kind_name[] = { "null", "boolean", "number", "string", "object", "array" };
+
+/* One parse event's value. */
+struct jvalue
+{
+  enum json_kind kind;
+  const char *text; /* J_STRING, J_NUMBER: not NUL-terminated */
+  size_t len;
+  bool boolean;
+};
 
 static int
-expect (struct decoder *d, yajl_val v, int ok, const char *want)
+expect (struct decoder *d, const struct jvalue *v, enum json_kind want, const char *name)
 {
-  if (ok)
+  if (v->kind == want)
     return 0;
-  return fail (d, "expected %s, got %s", want, json_type_name (v));
+  return fail (d, "expected %s, got %s", name, json_kind_name[v->kind]);
 }
 
 static int
-decode_string (struct decoder *d, yajl_val v, char **ret)
+decode_string (struct decoder *d, const struct jvalue *v, char **ret)
 {
-  if (expect (d, v, YAJL_IS_STRING (v), "string") < 0)
+  if (expect (d, v, J_STRING, "string") < 0)
     return -1;
-  *ret = strdup (v->u.string);
+  *ret = strndup (v->text, v->len);
   return *ret ? 0 : fail (d, "out of memory");
 }
 
-/* Integers are read from yajl's own text of the number, so that values past
+/* Integers are read from the number's own text, so that values past
    INT64_MAX (valid uint64 in the spec) and fractions are told apart.  */
 static int
-decode_integer (struct decoder *d, yajl_val v, bool is_signed, int64_t min, uint64_t max, const char *name,
-                void *ret, size_t width)
+decode_integer (struct decoder *d, const struct jvalue *v, bool is_signed, int64_t min, uint64_t max,
+                const char *name, void *ret, size_t width)
 {
-  const char *text;
+  char text[64];
   char *end = NULL;
   int64_t sv = 0;
   uint64_t uv = 0;
 
-  if (expect (d, v, YAJL_IS_NUMBER (v), name) < 0)
+  if (expect (d, v, J_NUMBER, name) < 0)
     return -1;
-  text = v->u.number.r;
+  if (v->len >= sizeof text)
+    return fail (d, "value %.*s out of range for %s", (int)v->len, v->text, name);
+  memcpy (text, v->text, v->len);
+  text[v->len] = '\0';
   errno = 0;
   if (is_signed)
     sv = strtoll (text, &end, 10);
@@ -175,17 +216,15 @@ decode_integer (struct decoder *d, yajl_val v, bool is_signed, int64_t min, uint
   return 0;
 }
 
-static int decode_object (struct decoder *d, const struct oci_type *type, yajl_val v, void *obj);
-
 static int
-decode_scalar (struct decoder *d, enum oci_kind kind, yajl_val v, void *ret)
+decode_scalar (struct decoder *d, enum oci_kind kind, const struct jvalue *v, void *ret)
 {
   switch (kind)
     {
     case OCI_K_BOOL:
-      if (expect (d, v, YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v), "boolean") < 0)
+      if (expect (d, v, J_BOOL, "boolean") < 0)
         return -1;
-      *(bool *)ret = YAJL_IS_TRUE (v);
+      *(bool *)ret = v->boolean;
       return 0;
     case OCI_K_I32:
       return decode_integer (d, v, true, INT32_MIN, INT32_MAX, "int32", ret, 4);
@@ -202,109 +241,118 @@ decode_scalar (struct decoder *d, enum oci_kind kind, yajl_val v, void *ret)
     }
 }
 
-/* Decode a JSON array whose elements are strings, uint32 or objects of TYPE
-   into a contiguous C array.  The array pointer is set even when empty, so an
-   empty array survives a round trip.  */
 static int
-decode_array (struct decoder *d, const struct oci_field *f, yajl_val v, void *obj)
+push (struct decoder *d, struct frame f)
 {
-  size_t n, elem, i;
-  char *items;
+  if (d->top == MAX_DEPTH)
+    return fail (d, "nested more than %d deep", MAX_DEPTH);
+  f.mark = d->path.len;
+  d->stack[d->top++] = f;
+  return 0;
+}
 
-  if (expect (d, v, YAJL_IS_ARRAY (v), "array") < 0)
-    return -1;
-  n = v->u.array.len;
-  elem = f->kind == OCI_K_ARR_STR   ? sizeof (char *)
-         : f->kind == OCI_K_ARR_U32 ? sizeof (uint32_t)
-                                    : f->type->size;
-  /* One spare element: string arrays end with NULL, as execve wants. */
-  items = calloc (n + 1, elem);
+static int
+push_object (struct decoder *d, const struct oci_type *type, void *obj)
+{
+  if (type->n_fields > 64)
+    return fail (d, "internal error: type %s has more than 64 fields", type->name);
+  return push (d, (struct frame){ .kind = FR_OBJECT, .type = type, .obj = obj });
+}
+
+static size_t
+elem_size (const struct oci_field *f)
+{
+  if (f->kind == OCI_K_ARR_STR || f->kind == OCI_K_MAP_STR)
+    return sizeof (char *);
+  return f->kind == OCI_K_ARR_U32 ? sizeof (uint32_t) : f->type->size;
+}
+
+/* Room for one more element of the array or map FR, and one spare zeroed
+   one: string arrays end with NULL, as execve wants.  */
+static int
+grow (struct decoder *d, struct frame *fr)
+{
+  const struct oci_field *f = fr->field;
+  size_t n = *AT (fr->obj, f->aux, size_t), elem = elem_size (f), cap;
+  char *items = *AT (fr->obj, f->off, char *);
+
+  if (n + 2 <= fr->cap)
+    return 0;
+  cap = fr->cap < 4 ? 4 : fr->cap * 2;
+  items = realloc (items, cap * elem);
   if (items == NULL)
     return fail (d, "out of memory");
-  *AT (obj, f->off, void *) = items;
-  *AT (obj, f->aux, size_t) = 0;
-  for (i = 0; i < n; i++)
+  memset (items + fr->cap * elem, 0, (cap - fr->cap) * elem);
+  *AT (fr->obj, f->off, char *) = items;
+  if (f->kind == OCI_K_MAP_STR || f->kind == OCI_K_MAP_OBJ)
     {
-      size_t mark = path_push_index (&d->path, i);
-      yajl_val item = v->u.array.values[i];
-      int r;
+      char **keys = realloc (*AT (fr->obj, f->aux2, char **), cap * sizeof (char *));
 
-      if (f->kind == OCI_K_ARR_STR)
-        r = decode_string (d, item, (char **)(items + i * elem));
-      else if (f->kind == OCI_K_ARR_U32)
-        r = decode_scalar (d, OCI_K_U32, item, items + i * elem);
-      else
-        r = decode_object (d, f->type, item, items + i * elem);
-      /* Count the element before bailing out so free() sees what was built. */
-      *AT (obj, f->aux, size_t) = i + 1;
-      if (r < 0)
-        return -1;
-      path_pop (&d->path, mark);
-    }
-  return 0;
-}
-
-static int
-decode_map (struct decoder *d, const struct oci_field *f, yajl_val v, void *obj)
-{
-  size_t n, elem, i;
-  char **keys;
-  char *values;
-
-  if (expect (d, v, YAJL_IS_OBJECT (v), "object") < 0)
-    return -1;
-  n = v->u.object.len;
-  elem = f->kind == OCI_K_MAP_STR ? sizeof (char *) : f->type->size;
-  keys = calloc (n ? n : 1, sizeof (char *));
-  values = calloc (n ? n : 1, elem);
-  *AT (obj, f->aux2, char **) = keys;
-  *AT (obj, f->off, void *) = values;
-  *AT (obj, f->aux, size_t) = 0;
-  if (keys == NULL || values == NULL)
-    return fail (d, "out of memory");
-  for (i = 0; i < n; i++)
-    {
-      size_t mark = path_push_key (&d->path, v->u.object.keys[i]);
-      int r;
-
-      keys[i] = strdup (v->u.object.keys[i]);
-      *AT (obj, f->aux, size_t) = i + 1;
-      if (keys[i] == NULL)
+      if (keys == NULL)
         return fail (d, "out of memory");
-      if (f->kind == OCI_K_MAP_STR)
-        r = decode_string (d, v->u.object.values[i], (char **)(values + i * elem));
-      else
-        r = decode_object (d, f->type, v->u.object.values[i], values + i * elem);
-      if (r < 0)
-        return -1;
-      path_pop (&d->path, mark);
+      memset (keys + fr->cap, 0, (cap - fr->cap) * sizeof (char *));
+      *AT (fr->obj, f->aux2, char **) = keys;
     }
+  fr->cap = cap;
   return 0;
 }
 
+/* The array or map field F of OBJ, empty but allocated, so that an empty
+   one survives a round trip.  */
 static int
-decode_field (struct decoder *d, const struct oci_field *f, yajl_val v, void *obj)
+begin_container (struct decoder *d, const struct oci_field *f, void *obj, enum frame_kind kind)
 {
+  struct frame fr = { .kind = kind, .field = f, .obj = obj };
+
+  *AT (obj, f->aux, size_t) = 0;
+  return grow (d, &fr) < 0 ? -1
+                           : push (d, (struct frame){ .kind = kind, .field = f, .obj = obj, .cap = fr.cap });
+}
+
+/* Releases what field F of OBJ holds: a repeated member replaces it. */
+static void field_done (const struct oci_field *f, void *obj);
+
+static int
+decode_member (struct decoder *d, struct frame *fr, const struct jvalue *v)
+{
+  const struct oci_field *f = fr->field;
+  uint64_t bit = (uint64_t)1 << (f - fr->type->fields);
+  void *obj = fr->obj;
+
+  fr->field = NULL;
+  if (fr->seen & bit)
+    field_done (f, obj); /* the last occurrence wins, as in most JSON readers */
+  fr->seen &= ~bit;
+  if (v->kind == J_NULL)
+    return 0; /* a JSON null is the member being absent */
+  fr->seen |= bit;
   switch (f->kind)
     {
     case OCI_K_STR:
       return decode_string (d, v, AT (obj, f->off, char *));
     case OCI_K_OBJ:
       {
-        void *sub = calloc (1, f->type->size);
+        void *sub;
 
+        if (expect (d, v, J_OBJECT, "object") < 0)
+          return -1;
+        sub = calloc (1, f->type->size);
         if (sub == NULL)
           return fail (d, "out of memory");
         *AT (obj, f->off, void *) = sub;
-        return decode_object (d, f->type, v, sub);
+        return push_object (d, f->type, sub);
       }
     case OCI_K_ARR_STR:
     case OCI_K_ARR_U32:
     case OCI_K_ARR_OBJ:
-      return decode_array (d, f, v, obj);
+      if (expect (d, v, J_ARRAY, "array") < 0)
+        return -1;
+      return begin_container (d, f, obj, FR_ARRAY);
     case OCI_K_MAP_STR:
     case OCI_K_MAP_OBJ:
-      return decode_map (d, f, v, obj);
+      if (expect (d, v, J_OBJECT, "object") < 0)
+        return -1;
+      return begin_container (d, f, obj, FR_MAP);
     default:
       if (decode_scalar (d, f->kind, v, AT (obj, f->off, void)) < 0)
         return -1;
@@ -313,87 +361,228 @@ decode_field (struct decoder *d, const struct oci_field *f, yajl_val v, void *ob
     }
 }
 
-static yajl_val
-object_get (yajl_val v, const char *key)
+/* ITEM, an element of array F or the value of map F's last key. */
+static int
+decode_element (struct decoder *d, const struct oci_field *f, char *item, const struct jvalue *v)
 {
-  size_t i;
-
-  /* The last occurrence wins, as in most JSON readers. */
-  for (i = v->u.object.len; i > 0; i--)
-    if (strcmp (v->u.object.keys[i - 1], key) == 0)
-      return v->u.object.values[i - 1];
-  return NULL;
+  if (f->kind == OCI_K_ARR_STR || f->kind == OCI_K_MAP_STR)
+    return decode_string (d, v, (char **)item);
+  if (f->kind == OCI_K_ARR_U32)
+    return decode_scalar (d, OCI_K_U32, v, item);
+  if (expect (d, v, J_OBJECT, "object") < 0)
+    return -1;
+  return push_object (d, f->type, item);
 }
 
 static int
-decode_object (struct decoder *d, const struct oci_type *type, yajl_val v, void *obj)
+on_value (struct decoder *d, const struct jvalue *v)
 {
-  size_t i;
+  struct frame *fr = d->top ? &d->stack[d->top - 1] : NULL;
+  bool opens = v->kind == J_OBJECT || v->kind == J_ARRAY;
+  size_t n;
 
-  if (expect (d, v, YAJL_IS_OBJECT (v), "object") < 0)
-    return -1;
-  for (i = 0; i < type->n_fields; i++)
+  if (fr == NULL)
     {
-      const struct oci_field *f = &type->fields[i];
-      yajl_val member = object_get (v, f->json);
-      size_t mark;
-      int r;
-
-      /* A JSON null is treated as the member being absent. */
-      if (member == NULL || YAJL_IS_NULL (member))
-        {
-          if (f->flags & OCI_REQ)
-            {
-              mark = path_push_key (&d->path, f->json);
-              return fail (d, "required field is missing");
-            }
-          continue;
-        }
-      mark = path_push_key (&d->path, f->json);
-      r = decode_field (d, f, member, obj);
-      if (r < 0)
+      if (expect (d, v, J_OBJECT, "object") < 0)
         return -1;
-      path_pop (&d->path, mark);
+      return push_object (d, d->root_type, d->root);
+    }
+  switch (fr->kind)
+    {
+    case FR_SKIP:
+      fr->depth += opens;
+      return 0;
+    case FR_OBJECT:
+      if (fr->field == NULL) /* a member the model does not know: ignored */
+        return opens ? push (d, (struct frame){ .kind = FR_SKIP, .depth = 1 }) : 0;
+      return decode_member (d, fr, v);
+    case FR_ARRAY:
+      if (grow (d, fr) < 0)
+        return -1;
+      n = (*AT (fr->obj, fr->field->aux, size_t))++; /* counted first, so free sees it */
+      path_pop (&d->path, fr->mark);
+      path_push_index (&d->path, n);
+      return decode_element (d, fr->field, *AT (fr->obj, fr->field->off, char *) + n * elem_size (fr->field),
+                             v);
+    case FR_MAP:
+      n = *AT (fr->obj, fr->field->aux, size_t) - 1;
+      return decode_element (d, fr->field, *AT (fr->obj, fr->field->off, char *) + n * elem_size (fr->field),
+                             v);
     }
   return 0;
 }
 
-/* TEXT is NUL-terminated, as yajl_tree_parse wants it. */
+static const struct oci_field *
+find_field (const struct oci_type *type, const char *key, size_t len)
+{
+  size_t i;
+
+  for (i = 0; i < type->n_fields; i++)
+    if (strncmp (type->fields[i].json, key, len) == 0 && type->fields[i].json[len] == '\0')
+      return &type->fields[i];
+  return NULL;
+}
+
+static int
+on_key (struct decoder *d, const char *key, size_t len)
+{
+  struct frame *fr = &d->stack[d->top - 1];
+  char **keys;
+  size_t n;
+
+  if (fr->kind == FR_SKIP)
+    return 0;
+  path_pop (&d->path, fr->mark);
+  if (d->path.len)
+    path_append (&d->path, ".", 1);
+  path_append (&d->path, key, len);
+  if (fr->kind == FR_OBJECT)
+    {
+      fr->field = find_field (fr->type, key, len);
+      return 0;
+    }
+  if (grow (d, fr) < 0)
+    return -1;
+  keys = *AT (fr->obj, fr->field->aux2, char **);
+  n = (*AT (fr->obj, fr->field->aux, size_t))++;
+  keys[n] = strndup (key, len);
+  return keys[n] ? 0 : fail (d, "out of memory");
+}
+
+static int
+on_end (struct decoder *d)
+{
+  struct frame *fr = &d->stack[d->top - 1];
+  size_t i;
+
+  if (fr->kind == FR_SKIP && --fr->depth > 0)
+    return 0;
+  if (fr->kind == FR_OBJECT)
+    for (i = 0; i < fr->type->n_fields; i++)
+      if ((fr->type->fields[i].flags & OCI_REQ) && !(fr->seen & ((uint64_t)1 << i)))
+        {
+          path_pop (&d->path, fr->mark);
+          path_push_key (&d->path, fr->type->fields[i].json);
+          return fail (d, "required field is missing");
+        }
+  path_pop (&d->path, fr->mark);
+  d->top--;
+  return 0;
+}
+
+/* yajl's callbacks return 1 to go on, 0 to stop the parse. */
+#define DECODER(ctx) ((struct decoder *)(ctx))
+
+static int
+cb_null (void *ctx)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_NULL }) == 0;
+}
+
+static int
+cb_boolean (void *ctx, int b)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_BOOL, .boolean = b }) == 0;
+}
+
+static int
+cb_number (void *ctx, const char *s, size_t len)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_NUMBER, .text = s, .len = len }) == 0;
+}
+
+static int
+cb_string (void *ctx, const unsigned char *s, size_t len)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_STRING, .text = (const char *)s, .len = len })
+         == 0;
+}
+
+static int
+cb_start_map (void *ctx)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_OBJECT }) == 0;
+}
+
+static int
+cb_map_key (void *ctx, const unsigned char *key, size_t len)
+{
+  return on_key (DECODER (ctx), (const char *)key, len) == 0;
+}
+
+static int
+cb_start_array (void *ctx)
+{
+  return on_value (DECODER (ctx), &(struct jvalue){ .kind = J_ARRAY }) == 0;
+}
+
+static int
+cb_end (void *ctx)
+{
+  return on_end (DECODER (ctx)) == 0;
+}
+
+static const yajl_callbacks callbacks = {
+  .yajl_null = cb_null,
+  .yajl_boolean = cb_boolean,
+  .yajl_number = cb_number,
+  .yajl_string = cb_string,
+  .yajl_start_map = cb_start_map,
+  .yajl_map_key = cb_map_key,
+  .yajl_end_map = cb_end,
+  .yajl_start_array = cb_start_array,
+  .yajl_end_array = cb_end,
+};
+
+static int
+parse_failed (struct decoder *d, yajl_handle h, const char *text, size_t len)
+{
+  unsigned char *msg;
+  char *nl;
+  int r;
+
+  if (d->failed)
+    return -1;
+  path_pop (&d->path, 0); /* a syntax error is the document's, not a member's */
+  msg = yajl_get_error (h, 1, (const unsigned char *)text, len);
+  /* yajl's message may span lines; keep it on one. */
+  while (msg && (nl = strchr ((char *)msg, '\n')) != NULL)
+    *nl = ' ';
+  r = fail (d, "invalid JSON: %.240s", msg && msg[0] ? (char *)msg : "parse error");
+  yajl_free_error (h, msg);
+  return r;
+}
+
 static int
 decode_text (const struct oci_type *type, const char *text, void **ret, struct oci_parse_error *ret_err)
 {
-  char errbuf[256] = "";
-  yajl_val tree;
-  struct decoder d = { .err = ret_err };
-  void *obj;
-  int r;
+  struct decoder d = { .err = ret_err, .root_type = type };
+  size_t len = strlen (text);
+  yajl_handle h;
+  int r = 0;
 
   if (ret_err)
     ret_err->path = ret_err->reason = NULL;
-  tree = yajl_tree_parse (text, errbuf, sizeof errbuf);
-  if (tree == NULL)
+  d.root = calloc (1, type->size);
+  h = d.root ? yajl_alloc (&callbacks, NULL, &d) : NULL;
+  if (h == NULL)
     {
-      char *nl;
-
-      /* yajl's message spans lines with a caret; keep its first line. */
-      while ((nl = strchr (errbuf, '\n')) != NULL)
-        *nl = ' ';
-      return fail (&d, "invalid JSON: %s", errbuf[0] ? errbuf : "parse error");
-    }
-  obj = calloc (1, type->size);
-  if (obj == NULL)
-    {
-      yajl_tree_free (tree);
+      free (d.root);
       return fail (&d, "out of memory");
     }
-  r = decode_object (&d, type, tree, obj);
-  yajl_tree_free (tree);
+  yajl_config (h, yajl_allow_comments, 1);
+  if (yajl_parse (h, (const unsigned char *)text, len) != yajl_status_ok
+      || yajl_complete_parse (h) != yajl_status_ok)
+    r = parse_failed (&d, h, text, len);
+  else if (d.top != 0)
+    r = fail (&d, "invalid JSON: premature end of input");
+  yajl_free (h);
   if (r < 0)
     {
-      oci_free (type, obj);
+      oci_free (type, d.root);
       return -1;
     }
-  *ret = obj;
+  *ret = d.root;
   return 0;
 }
 
@@ -444,52 +633,61 @@ free_strings (char **v, size_t n)
   free (v);
 }
 
+static void
+field_done (const struct oci_field *f, void *obj)
+{
+  size_t n = kind_has_len (f->kind) ? *AT (obj, f->aux, size_t) : 0, j;
+
+  switch (f->kind)
+    {
+    case OCI_K_STR:
+      free (*AT (obj, f->off, char *));
+      *AT (obj, f->off, char *) = NULL;
+      return;
+    case OCI_K_OBJ:
+      *AT (obj, f->off, void *) = oci_free (f->type, *AT (obj, f->off, void *));
+      return;
+    case OCI_K_ARR_STR:
+      free_strings (*AT (obj, f->off, char **), n);
+      break;
+    case OCI_K_ARR_U32:
+      free (*AT (obj, f->off, void *));
+      break;
+    case OCI_K_ARR_OBJ:
+    case OCI_K_MAP_OBJ:
+      {
+        char *items = *AT (obj, f->off, char *);
+
+        for (j = 0; items && j < n; j++)
+          oci_done (f->type, items + j * f->type->size);
+        free (items);
+        if (f->kind == OCI_K_MAP_OBJ)
+          free_strings (*AT (obj, f->aux2, char **), n);
+        break;
+      }
+    case OCI_K_MAP_STR:
+      free_strings (*AT (obj, f->off, char **), n);
+      free_strings (*AT (obj, f->aux2, char **), n);
+      break;
+    default:
+      *AT (obj, f->aux, bool) = false;
+      return;
+    }
+  *AT (obj, f->off, void *) = NULL;
+  *AT (obj, f->aux, size_t) = 0;
+  if (f->kind == OCI_K_MAP_STR || f->kind == OCI_K_MAP_OBJ)
+    *AT (obj, f->aux2, char **) = NULL;
+}
+
 void
 oci_done (const struct oci_type *type, void *obj)
 {
-  size_t i, j;
+  size_t i;
 
   if (obj == NULL)
     return;
   for (i = 0; i < type->n_fields; i++)
-    {
-      const struct oci_field *f = &type->fields[i];
-      size_t n = kind_has_len (f->kind) ? *AT (obj, f->aux, size_t) : 0;
-
-      switch (f->kind)
-        {
-        case OCI_K_STR:
-          free (*AT (obj, f->off, char *));
-          break;
-        case OCI_K_OBJ:
-          oci_free (f->type, *AT (obj, f->off, void *));
-          break;
-        case OCI_K_ARR_STR:
-          free_strings (*AT (obj, f->off, char **), n);
-          break;
-        case OCI_K_ARR_U32:
-          free (*AT (obj, f->off, void *));
-          break;
-        case OCI_K_ARR_OBJ:
-        case OCI_K_MAP_OBJ:
-          {
-            char *items = *AT (obj, f->off, char *);
-
-            for (j = 0; items && j < n; j++)
-              oci_done (f->type, items + j * f->type->size);
-            free (items);
-            if (f->kind == OCI_K_MAP_OBJ)
-              free_strings (*AT (obj, f->aux2, char **), n);
-            break;
-          }
-        case OCI_K_MAP_STR:
-          free_strings (*AT (obj, f->off, char **), n);
-          free_strings (*AT (obj, f->aux2, char **), n);
-          break;
-        default:
-          break;
-        }
-    }
+    field_done (&type->fields[i], obj);
   memset (obj, 0, type->size);
 }
 

@@ -123,9 +123,9 @@ check_oom_at_start (struct opened *c, uint64_t before, int r, struct cfs_error *
 
   if (oom_kills (rec->cgroup_leaves, rec->cgroup_leaves_len) <= before)
     return r;
-  for (i = 0; i < 40 && proc_pid_is_running (rec->pid, rec->pid_start_time); i++)
+  for (i = 0; i < 40 && proc_pid_is_running (rec->pid, rec->pid_start_time, rec->pidfs_inode); i++)
     nanosleep (&step, NULL);
-  if (r == 0 && proc_pid_is_running (rec->pid, rec->pid_start_time))
+  if (r == 0 && proc_pid_is_running (rec->pid, rec->pid_start_time, rec->pidfs_inode))
     return 0; /* another process of the container was killed, not this one */
   oom_explain (rec->cgroup_leaves, rec->cgroup_leaves_len, before, rec->id, "during start", err);
   return -ENOMEM;
@@ -173,7 +173,7 @@ pidfd_of (const struct cfs_record *rec)
   int fd = (int)syscall (SYS_pidfd_open, rec->pid, 0);
 
   /* Checked after opening: the pidfd pins the process the start time names. */
-  if (fd >= 0 && !proc_pid_is_running (rec->pid, rec->pid_start_time))
+  if (fd >= 0 && !proc_pidfd_is_running (fd, rec->pid, rec->pid_start_time, rec->pidfs_inode))
     {
       close (fd);
       return -ESRCH;
@@ -275,7 +275,7 @@ kill_and_wait (const struct cfs_record *rec, const char *id, struct cfs_error **
     thaw (rec);
   for (waited = 0; waited < KILL_WAIT_MS; waited += 2)
     {
-      if (!proc_pid_is_running (rec->pid, rec->pid_start_time))
+      if (!proc_pid_is_running (rec->pid, rec->pid_start_time, rec->pidfs_inode))
         return 0;
       nanosleep (&step, NULL);
     }

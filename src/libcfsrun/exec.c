@@ -334,7 +334,8 @@ static int
 open_init (struct exec_ctx *x, const char *id, struct cfs_error **err)
 {
   x->pidfd = (int)syscall (SYS_pidfd_open, x->rec->pid, 0);
-  if (x->pidfd < 0 || !proc_pid_is_running (x->rec->pid, x->rec->pid_start_time))
+  if (x->pidfd < 0
+      || !proc_pidfd_is_running (x->pidfd, x->rec->pid, x->rec->pid_start_time, x->rec->pidfs_inode))
     return cfs_fail (err, CFS_E_CONTAINER_STATE, errno, NULL, "cannot exec in container `%s`: it is stopped",
                      id);
   x->ns_flags = container_namespaces (x->rec->pid, &x->cfg.ns);

@@ -2,9 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -49,13 +53,64 @@ proc_pid_stat (pid_t pid, char *ret_state, uint64_t *ret_start_time)
   return 0;
 }
 
-bool
-proc_pid_is_running (pid_t pid, uint64_t start_time)
+/* PID_FS_MAGIC: since Linux 6.9 a pidfd is a file of pidfs, whose inode
+   numbers are 64-bit, one per process, and never reused. */
+#define CFS_PIDFS_MAGIC 0x50494446
+
+uint64_t
+proc_pidfd_ino (int pidfd)
+{
+  struct statfs sfs;
+  struct stat st;
+
+  if (sizeof st.st_ino < 8 || fstatfs (pidfd, &sfs) < 0 || sfs.f_type != CFS_PIDFS_MAGIC
+      || fstat (pidfd, &st) < 0)
+    return 0;
+  return st.st_ino;
+}
+
+static bool
+pidfd_has_exited (int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+  /* Readable once the process has exited, zombie or not. */
+  return poll (&p, 1, 0) != 0;
+}
+
+static bool
+stat_is_running (pid_t pid, uint64_t start_time)
 {
   char state = 0;
   uint64_t start = 0;
 
-  if (pid <= 0 || proc_pid_stat (pid, &state, &start) < 0)
+  if (proc_pid_stat (pid, &state, &start) < 0)
     return false;
   return start == start_time && state != 'Z' && state != 'X' && state != 'x';
+}
+
+bool
+proc_pidfd_is_running (int pidfd, pid_t pid, uint64_t start_time, uint64_t pidfs_ino)
+{
+  struct stat st;
+
+  if (pidfs_ino == 0)
+    return stat_is_running (pid, start_time);
+  return fstat (pidfd, &st) == 0 && st.st_ino == pidfs_ino && !pidfd_has_exited (pidfd);
+}
+
+bool
+proc_pid_is_running (pid_t pid, uint64_t start_time, uint64_t pidfs_ino)
+{
+  _cleanup_close_ int fd = -1;
+
+  if (pid <= 0)
+    return false;
+  if (pidfs_ino == 0)
+    return stat_is_running (pid, start_time);
+  /* Half the cost of reading /proc/PID/stat, which list pays per container. */
+  fd = (int)syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return errno == ENOSYS ? stat_is_running (pid, start_time) : false;
+  return proc_pidfd_is_running (fd, pid, start_time, pidfs_ino);
 }

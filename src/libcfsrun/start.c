@@ -691,6 +691,18 @@ clone_child (struct start_ctx *c, uint64_t flags)
   return pid;
 }
 
+/* The child's pidfs inode, when the kernel has one per process: checking
+   it through a pidfd costs half a read of /proc/PID/stat, on every status
+   check of every command.  */
+static void
+record_pidfs_inode (struct start_ctx *c, pid_t pid)
+{
+  _cleanup_close_ int fd = (int)syscall (SYS_pidfd_open, pid, 0);
+
+  c->rec.pidfs_inode = fd >= 0 ? proc_pidfd_ino (fd) : 0;
+  c->rec.has_pidfs_inode = c->rec.pidfs_inode != 0;
+}
+
 static int
 parent_clone (struct start_ctx *c, struct cfs_error **err)
 {
@@ -724,6 +736,7 @@ parent_clone (struct start_ctx *c, struct cfs_error **err)
     return cfs_fail (err, CFS_E_PROCESS, -r, NULL, "read the start time of the container process");
   c->rec.pid = pid;
   c->rec.has_pid = c->rec.has_pid_start_time = true;
+  record_pidfs_inode (c, pid);
   /* Recorded at once, so a crash from here on is cleaned up by delete. */
   return state_record_write (c->dirfd, &c->rec, err);
 }

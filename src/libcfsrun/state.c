@@ -249,7 +249,13 @@ read_record_text (int dirfd, const char *file, char *buf, size_t size, char **re
 
   if (fd < 0)
     return cfs_fail (err, CFS_E_SYSTEM, errno, file, "open");
-  n = util_read_all (fd, buf, size - 1);
+  /* One read: the store is a local file system (tmpfs, as a rule), where a
+     read of a regular file comes back short only at its end.  A second read
+     to see EOF was a system call more per container in list.  */
+  do
+    n = read (fd, buf, size - 1);
+  while (n < 0 && errno == EINTR);
+  n = n < 0 ? -errno : n;
   if (n < 0)
     return cfs_fail (err, CFS_E_SYSTEM, (int)-n, file, "read");
   buf[n] = '\0';
@@ -304,7 +310,7 @@ state_record_read_id (int rootfd, const char *id, struct cfs_record **ret, struc
 const char *
 state_status (const struct cfs_record *r)
 {
-  bool alive = r->pid > 0 && proc_pid_is_running (r->pid, r->pid_start_time);
+  bool alive = r->pid > 0 && proc_pid_is_running (r->pid, r->pid_start_time, r->pidfs_inode);
 
   if (strcmp (r->phase, CFS_PHASE_CREATING) == 0)
     return alive ? "creating" : "stopped";

@@ -23,6 +23,7 @@
   F (S, STR, phase, "phase", _, OCI_REQ)                                                                     \
   F (S, I32, pid, "pid", _, OCI_OPT)                                                                         \
   F (S, U64, pid_start_time, "pidStartTime", _, OCI_OPT)                                                     \
+  F (S, U64, pidfs_inode, "pidfsInode", _, OCI_OPT)                                                          \
   F (S, STR, created, "created", _, OCI_OPT)                                                                 \
   F (S, U32, owner, "owner", _, OCI_OPT)                                                                     \
   F (S, MAP_STR, annotations, "annotations", _, OCI_OPT)                                                     \

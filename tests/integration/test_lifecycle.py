@@ -224,28 +224,38 @@ def test_trace_names_phases(env):
 
 
 def test_recycled_pid_is_not_the_container(env):
-    cid = env.new_id()
-    b = env.bundle(env.config(["sleep", "60"]))
-    eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
-    path = os.path.join(env.root, cid, "state.json")
-    rec = json.load(open(path))
-    # Point the record at a live process that is not the container, as a
-    # recycled pid would: the start time (in clock ticks) gives it away.
-    time.sleep(0.1)
-    sleeper = subprocess.Popen(["sleep", "60"])
-    real = rec["pid"]
-    rec["pid"] = sleeper.pid
-    json.dump(rec, open(path, "w"))
-    try:
-        eq(env.state(cid)["status"], "stopped", "a pid with another start time is not the container")
-        r = env.cfs("kill", cid, "KILL")
-        assert r.rc != 0, "kill must refuse: %r" % r
-        assert sleeper.poll() is None, "the unrelated process was signalled"
-    finally:
-        sleeper.kill()
-        sleeper.wait()
-        os.kill(real, signal.SIGKILL)
-    eq(env.cfs("delete", cid).rc, 0, "delete")
+    # Linux 6.9+: the record names the process by its pidfs inode; before
+    # that (and for records without one) by its start time: check both.
+    for keep_inode in (True, False):
+        cid = env.new_id()
+        b = env.bundle(env.config(["sleep", "60"]))
+        eq(env.cfs("create", "--bundle", b, cid).rc, 0, "create")
+        path = os.path.join(env.root, cid, "state.json")
+        rec = json.load(open(path))
+        if keep_inode and tuple(int(x) for x in os.uname().release.split(".")[:2]) >= (6, 9):
+            assert rec.get("pidfsInode"), "the record has no pidfs inode: %r" % rec
+        if not keep_inode:
+            rec.pop("pidfsInode", None)
+        # Point the record at a live process that is not the container, as
+        # a recycled pid would: its inode or start time gives it away.
+        time.sleep(0.1)
+        sleeper = subprocess.Popen(["sleep", "60"])
+        real = rec["pid"]
+        rec["pid"] = sleeper.pid
+        json.dump(rec, open(path, "w"))
+        how = "by pidfs inode" if keep_inode else "by start time"
+        try:
+            eq(env.state(cid)["status"], "stopped", "%s: a pid of another process is not the container" % how)
+            listed = json.loads(env.cfs("list", "--format", "json").out)
+            eq([c["status"] for c in listed if c["id"] == cid], ["stopped"], "%s: list" % how)
+            r = env.cfs("kill", cid, "KILL")
+            assert r.rc != 0, "kill must refuse: %r" % r
+            assert sleeper.poll() is None, "the unrelated process was signalled"
+        finally:
+            sleeper.kill()
+            sleeper.wait()
+            os.kill(real, signal.SIGKILL)
+        eq(env.cfs("delete", cid).rc, 0, "delete")
 
 
 def test_concurrent_creates_of_one_id(env):

@@ -157,6 +157,60 @@ test_null_and_duplicates (void)
   ok (s && s->hostname == NULL, "null is treated as absent");
   ok (s && strcmp (s->domainname, "b") == 0, "the last duplicate key wins");
   oci_spec_free (s);
+
+  /* Repeated containers replace what the first built (valgrind checks that
+     nothing of it leaks), and a null after a value makes it absent.  */
+  s = parse ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/a\",\"args\":[\"x\",\"y\"]},"
+             "\"process\":{\"cwd\":\"/b\",\"args\":[\"z\"]},\"annotations\":{\"k\":\"1\"},"
+             "\"annotations\":{\"k\":\"2\",\"k2\":\"3\"},\"hostname\":\"h\",\"hostname\":null,"
+             "\"mounts\":[{\"destination\":\"/m\"}],\"mounts\":[]}",
+             NULL);
+  ok (s && s->process && strcmp (s->process->cwd, "/b") == 0 && s->process->args_len == 1
+          && strcmp (s->process->args[0], "z") == 0 && s->process->args[1] == NULL,
+      "a repeated object replaces the first, arrays included");
+  ok (s && s->annotations_len == 2 && strcmp (s->annotations[0], "2") == 0,
+      "a repeated map replaces the first");
+  ok (s && s->hostname == NULL, "null after a value makes the member absent");
+  ok (s && s->mounts != NULL && s->mounts_len == 0, "a repeated array may be empty, and stays allocated");
+  oci_spec_free (s);
+}
+
+static void
+test_streaming (void)
+{
+  struct oci_spec *s;
+  char json[4096];
+  size_t i, n;
+
+  /* Unknown members of any shape and depth are skipped, with comments. */
+  s = parse ("/* c */ {\"x\":[[{\"a\":[{\"b\":{}}]}],null,{\"y\":[1,\"s\",true]}],\"ociVersion\":\"1\","
+             "\"root\":{\"z\":{\"path\":7},\"path\":\"r\"} // end\n}",
+             NULL);
+  ok (s && strcmp (s->oci_version, "1") == 0 && s->root && strcmp (s->root->path, "r") == 0,
+      "nested unknown members are skipped");
+  oci_spec_free (s);
+
+  /* Arrays and maps grow past their first allocation. */
+  n = (size_t)snprintf (json, sizeof json, "{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"args\":[");
+  for (i = 0; i < 100; i++)
+    n += (size_t)snprintf (json + n, sizeof json - n, "%s\"a%zu\"", i ? "," : "", i);
+  n += (size_t)snprintf (json + n, sizeof json - n, "]},\"annotations\":{");
+  for (i = 0; i < 50; i++)
+    n += (size_t)snprintf (json + n, sizeof json - n, "%s\"k%zu\":\"v%zu\"", i ? "," : "", i, i);
+  snprintf (json + n, sizeof json - n, "}}");
+  s = parse (json, NULL);
+  ok (s && s->process && s->process->args_len == 100 && strcmp (s->process->args[99], "a99") == 0
+          && s->process->args[100] == NULL,
+      "a 100-element string array, NULL-terminated");
+  ok (s && s->annotations_len == 50 && strcmp (s->annotations_keys[49], "k49") == 0
+          && strcmp (s->annotations[49], "v49") == 0,
+      "a 50-key map");
+  oci_spec_free (s);
+
+  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\",\"args\":[\"a\",null]}}", "process.args[1]",
+                "expected string, got null");
+  expect_error ("{\"ociVersion\":\"1\",\"process\":{\"cwd\":\"/\"}} x", "(document)", "invalid JSON");
+  expect_error ("", "(document)", "invalid JSON");
 }
 
 static void
@@ -186,6 +240,7 @@ main (void)
   test_round_trip ();
   test_errors ();
   test_null_and_duplicates ();
+  test_streaming ();
   test_state ();
   return tap_done ();
 }

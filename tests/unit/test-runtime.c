@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 
 #include "bundle.h"
 #include "caps.h"
 #include "error.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "proc.h"
 #include "sealed-exe.h"
 #include "signals.h"
 #include "state.h"
@@ -306,6 +308,61 @@ test_proc_open (void)
         "a file bind-mounted over a procfs file is refused");
 }
 
+/* A child is running while it lives; not once it is a zombie, nor under a
+   pidfs inode or start time of another process (a recycled pid).  */
+static void
+check_liveness (bool by_inode, const char *how)
+{
+  uint64_t start = 0, ino = 0;
+  int wake[2];
+  pid_t pid;
+  char c = 0;
+
+  if (pipe (wake) < 0)
+    return;
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (wake[1]);
+      _exit (read (wake[0], &c, 1) == 1 ? 0 : 1);
+    }
+  close (wake[0]);
+  proc_pid_stat (pid, NULL, &start);
+  if (by_inode)
+    {
+      int fd = (int)syscall (SYS_pidfd_open, pid, 0);
+
+      ino = fd >= 0 ? proc_pidfd_ino (fd) : 0;
+      if (fd >= 0)
+        close (fd);
+    }
+  ok (proc_pid_is_running (pid, start, ino), "%s: a live child is running", how);
+  ok (!proc_pid_is_running (pid, start + 1, ino ? ino + 1 : 0), "%s: another process under its pid is not",
+      how);
+  if (write (wake[1], &c, 1) != 1)
+    return;
+  close (wake[1]);
+  /* A zombie until reaped: wait for the exit without reaping. */
+  waitid (P_PID, (id_t)pid, &(siginfo_t){ 0 }, WEXITED | WNOWAIT);
+  ok (!proc_pid_is_running (pid, start, ino), "%s: a zombie is not running", how);
+  waitpid (pid, NULL, 0);
+  ok (!proc_pid_is_running (pid, start, ino), "%s: a reaped child is not running", how);
+}
+
+static void
+test_liveness (void)
+{
+  int fd = (int)syscall (SYS_pidfd_open, getpid (), 0);
+  uint64_t ino = fd >= 0 ? proc_pidfd_ino (fd) : 0;
+
+  if (fd >= 0)
+    close (fd);
+  check_liveness (false, "by start time");
+  /* pidfs came with Linux 6.9; before it, the start time is all there is. */
+  if (ino)
+    check_liveness (true, "by pidfs inode");
+}
+
 /* util_rfc3339 against gmtime_r and strftime, across leap days, century
    years, the epoch and dates before it.  */
 static void
@@ -334,6 +391,7 @@ int
 main (void)
 {
   test_proc_open ();
+  test_liveness ();
   test_config ();
   test_signals ();
   test_mount_options ();
