@@ -1,9 +1,10 @@
 /* `cfsrun features`: what this build supports, as features.md describes. */
 #include <ctype.h>
 #include <string.h>
-#include <sys/capability.h>
 
+#include "caplib.h"
 #include "cfsrun.h"
+#include "log.h"
 #include "mounts.h"
 #include "oci-spec.h"
 #include "seccomp.h"
@@ -21,16 +22,25 @@ static char *archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",     "SCMP_ARCH_MI
 static char *seccomp_flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
                                  "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
 
-/* CAP_* names of every capability the running kernel knows. */
+/* CAP_* names of every capability the running kernel knows (none when
+   libcap cannot be loaded: features then says so in a warning).  */
 static size_t
 capability_names (char names[][32], size_t max)
 {
+  struct cfs_error *err = NULL;
+  const struct caplib *L = caplib_get (NULL, &err);
   size_t n = 0;
   int cap;
 
-  for (cap = 0; cap < (int)cap_max_bits () && n < max; cap++)
+  if (L == NULL)
     {
-      char *name = cap_to_name (cap);
+      cfs_log_warning ("%s", err->msg);
+      cfs_error_free (err);
+      return 0;
+    }
+  for (cap = 0; cap < (int)L->cap_max_bits () && n < max; cap++)
+    {
+      char *name = L->cap_to_name (cap);
       size_t i;
 
       if (name == NULL)
@@ -38,7 +48,7 @@ capability_names (char names[][32], size_t max)
       for (i = 0; name[i] && i < 31; i++)
         names[n][i] = (char)toupper ((unsigned char)name[i]);
       names[n][i] = '\0';
-      cap_free (name);
+      L->cap_free (name);
       n++;
     }
   return n;

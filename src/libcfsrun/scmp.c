@@ -1,39 +1,19 @@
 /* libseccomp, loaded on first use: see scmp.h for why.  */
-#include <dlfcn.h>
-#include <stddef.h>
-
 #include "scmp.h"
 
+#include "dlib.h"
+
 static struct scmp api;
-static void *lib;
+static void *handle;
+
+#define SYM(f) DLIB_SYM (api, f)
 
 const struct scmp *
 scmp_get (const char *field, struct cfs_error **err)
 {
-  const char *missing = NULL;
+  static const struct dlib lib
+      = { "libseccomp.so.2", "libseccomp2", "seccomp filters need", "libseccomp 2.5 or newer", CFS_E_SYSTEM };
+  static const struct dlib_sym syms[] = { SCMP_FUNCS (SYM) };
 
-  if (lib)
-    return &api;
-  lib = dlopen ("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-  if (lib == NULL)
-    {
-      cfs_fail (err, CFS_E_SYSTEM, 0, field,
-                "%s%sseccomp filters need libseccomp.so.2 (Debian: libseccomp2): %s", field ? field : "",
-                field ? ": " : "", dlerror ());
-      return NULL;
-    }
-#define SCMP_LOAD(f)                                                                                         \
-  if ((api.f = (__typeof__ (f) *)dlsym (lib, #f)) == NULL && missing == NULL)                                \
-    missing = #f;
-  SCMP_FUNCS (SCMP_LOAD)
-#undef SCMP_LOAD
-  if (missing)
-    {
-      dlclose (lib);
-      lib = NULL;
-      cfs_fail (err, CFS_E_SYSTEM, 0, field, "libseccomp.so.2 has no `%s`: too old for cfsrun (2.5 or newer)",
-                missing);
-      return NULL;
-    }
-  return &api;
+  return dlib_load (&handle, &lib, syms, sizeof syms / sizeof syms[0], field, err) < 0 ? NULL : &api;
 }

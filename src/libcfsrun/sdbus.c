@@ -1,38 +1,19 @@
 /* sd-bus, loaded on first use: see sdbus.h for why.  */
-#include <dlfcn.h>
-#include <stddef.h>
-
 #include "sdbus.h"
 
+#include "dlib.h"
+
 static struct sdbus api;
-static void *lib;
+static void *handle;
+
+#define SYM(f) DLIB_SYM (api, f)
 
 const struct sdbus *
 sdbus_get (struct cfs_error **err)
 {
-  const char *missing = NULL;
+  static const struct dlib lib = { "libsystemd.so.0", "libsystemd0", "the systemd cgroup driver needs",
+                                   "libsystemd 237 or newer", CFS_E_SYSTEMD };
+  static const struct dlib_sym syms[] = { SDBUS_FUNCS (SYM) };
 
-  if (lib)
-    return &api;
-  lib = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-  if (lib == NULL)
-    {
-      cfs_fail (err, CFS_E_SYSTEMD, 0, NULL,
-                "the systemd cgroup driver needs libsystemd.so.0 (Debian: libsystemd0): %s", dlerror ());
-      return NULL;
-    }
-#define SDBUS_LOAD(f)                                                                                        \
-  if ((api.f = (__typeof__ (f) *)dlsym (lib, #f)) == NULL && missing == NULL)                                \
-    missing = #f;
-  SDBUS_FUNCS (SDBUS_LOAD)
-#undef SDBUS_LOAD
-  if (missing)
-    {
-      dlclose (lib);
-      lib = NULL;
-      cfs_fail (err, CFS_E_SYSTEMD, 0, NULL, "libsystemd.so.0 has no `%s`: too old for the systemd driver",
-                missing);
-      return NULL;
-    }
-  return &api;
+  return dlib_load (&handle, &lib, syms, sizeof syms / sizeof syms[0], NULL, err) < 0 ? NULL : &api;
 }

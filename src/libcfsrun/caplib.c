@@ -1,0 +1,19 @@
+/* libcap, loaded on first use: see caplib.h for why.  */
+#include "caplib.h"
+
+#include "dlib.h"
+
+static struct caplib api;
+static void *handle;
+
+#define SYM(f) DLIB_SYM (api, f)
+
+const struct caplib *
+caplib_get (const char *field, struct cfs_error **err)
+{
+  static const struct dlib lib
+      = { "libcap.so.2", "libcap2", "capabilities need", "libcap 2.30 or newer", CFS_E_CAPABILITIES };
+  static const struct dlib_sym syms[] = { CAPLIB_FUNCS (SYM) };
+
+  return dlib_load (&handle, &lib, syms, sizeof syms / sizeof syms[0], field, err) < 0 ? NULL : &api;
+}
