@@ -54,6 +54,21 @@ def reexec_in_private_namespace():
     os.execvpe(cmd[0], cmd, dict(os.environ, CFS_BENCH_NS="1"))
 
 
+def state_base():
+    """State roots on a tmpfs, where runtimes keep them in real use (/run
+    is one on most hosts; here it may be the root disk).  Mounted in the
+    bench's own mount namespace, so it goes away with it."""
+    d = tempfile.mkdtemp(prefix="cfsrun-bench-state-")
+    if os.environ.get("CFS_BENCH_NS") == "1":
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0700", "cfsrun-bench", d], check=True)
+    return d
+
+
+def drop_state_base(d):
+    subprocess.run(["umount", d], stderr=subprocess.DEVNULL)
+    shutil.rmtree(d, ignore_errors=True)
+
+
 def make_bundle(base, args):
     d = os.path.join(base, "bundle-" + "-".join(a.strip("/").replace("/", "_") for a in args))
     os.makedirs(base, exist_ok=True)  # cfsrun-bundle wants the parent to exist
@@ -162,19 +177,17 @@ def main():
     reexec_in_private_namespace()
     if FOOTPRINT_ONLY:
         base = tempfile.mkdtemp(prefix="cfsrun-bench-")
-        runbase = tempfile.mkdtemp(prefix="cfsrun-bench-", dir="/run" if os.path.isdir("/run") else None)
+        runbase = state_base()
         rts = runtimes()
         fp = footprint(rts, {n: os.path.join(runbase, "root-" + n) for n in rts}, base)
         shutil.rmtree(base, ignore_errors=True)
-        shutil.rmtree(runbase, ignore_errors=True)
+        drop_state_base(runbase)
         print("%-14s" % "metric" + "".join("%14s" % n for n in rts))
         print("%-14s" % "min mem limit" + "".join("%14s" % ("%.0f KiB" % fp[n]) for n in rts))
         return
     base = tempfile.mkdtemp(prefix="cfsrun-bench-")
     rts = runtimes()
-    # State roots on tmpfs, where runtimes keep them in real use (/run):
-    # on a disk, each atomic rename of a record would wait for a flush.
-    runbase = tempfile.mkdtemp(prefix="cfsrun-bench-", dir="/run" if os.path.isdir("/run") else None)
+    runbase = state_base()
     roots = {n: os.path.join(runbase, "root-" + n) for n in rts}
     true_b = make_bundle(base, ["/bin/true"])
     sleep_b = make_bundle(base, ["sleep", "600"])
@@ -186,33 +199,47 @@ def main():
         seq += 1
         return "b%d" % seq
 
-    def rt(n, *a):
-        return [rts[n], "--root", roots[n]] + list(a)
+    def rt(n, *a, root=None):
+        return [rts[n], "--root", root or roots[n]] + list(a)
 
     def quiet(cmd):
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start_once(n):
+    def start_once(n, root):
         """`start` of a created /bin/true container, timed alone."""
         c = cid()
-        quiet(rt(n, "create", "--bundle", true_b, c))
-        dt = timed(rt(n, "start", c))
-        quiet(rt(n, "delete", "--force", c))
+        quiet(rt(n, "create", "--bundle", true_b, c, root=root))
+        dt = timed(rt(n, "start", c, root=root))
+        quiet(rt(n, "delete", "--force", c, root=root))
         return dt
 
-    def present(n, probe, tag):
-        """The latency rows with the containers now present (PROBE among them)."""
-        res[n]["state " + tag] = [statistics.median(timed(rt(n, "state", probe)) for _ in range(N))]
-        res[n]["list " + tag] = [statistics.median(timed(rt(n, "list")) for _ in range(N))]
-        res[n]["start " + tag] = [statistics.median(start_once(n) for _ in range(N))]
-        res[n]["run " + tag] = [statistics.median(timed(rt(n, "run", "--bundle", true_b, cid())) for _ in range(N))]
+    def present(n, probes):
+        """The latency rows in each state root of PROBES (tag: (root, a
+        container there)), sample by sample in turn, so that the machine's
+        noise falls on every root alike."""
+        rows = {}
+        for _ in range(N):
+            for tag, (root, probe) in probes.items():
+                for row, dt in (("state", lambda: timed(rt(n, "state", probe, root=root))),
+                                ("list", lambda: timed(rt(n, "list", root=root))),
+                                ("start", lambda: start_once(n, root)),
+                                ("run", lambda: timed(rt(n, "run", "--bundle", true_b, cid(), root=root)))):
+                    rows.setdefault(row + " " + tag, []).append(dt())
+        for row, v in rows.items():
+            res[n][row] = [statistics.median(v)]
 
-    for metric in ("run", "create", "start", "delete", "exec"):
+    for metric in ("run", "run, reversed", "create", "start", "delete", "exec"):
         for n in rts:
             res[n][metric] = []
     for i in range(N):
+        # A runtime's first cgroup migration after a quiet spell can wait
+        # for an RCU grace period that the next one then skips: time `run`
+        # in both orders, so that no runtime is always first.
         for n in rts:
             res[n]["run"].append(timed(rt(n, "run", "--bundle", true_b, cid())))
+        for n in reversed(list(rts)):
+            res[n]["run, reversed"].append(timed(rt(n, "run", "--bundle", true_b, cid())))
+        for n in rts:
             c = cid()
             res[n]["create"].append(timed(rt(n, "create", "--bundle", sleep_b, c)))
             res[n]["start"].append(timed(rt(n, "start", c)))
@@ -232,22 +259,25 @@ def main():
         # One reading varies by 100-200 KB from run to run here: the median
         # of as many runs as the other rows.
         res[n]["peak RSS"] = [statistics.median(peak_rss_kb(rt(n, "run", "--bundle", true_b, cid())) for _ in range(N))]
-    # state, list, start and run with no other container present, then
-    # with MANY created ones: each must stay flat.
+    # state, list, start and run with no other container present, and in
+    # another state root with MANY created ones: each must stay flat.
     for n in rts:
-        probe = cid()
-        quiet(rt(n, "create", "--bundle", sleep_b, probe))
-        present(n, probe, "@0")
+        crowded = roots[n] + "-crowded"
+        probes = {"@0": (roots[n], cid()), "@%d" % MANY: (crowded, cid())}
+        for root, probe in probes.values():
+            quiet(rt(n, "create", "--bundle", sleep_b, probe, root=root))
         ids = [cid() for _ in range(MANY)]
         for c in ids:
-            quiet(rt(n, "create", "--bundle", sleep_b, c))
-        present(n, probe, "@%d" % MANY)
-        for c in ids + [probe]:
-            quiet(rt(n, "delete", "--force", c))
+            quiet(rt(n, "create", "--bundle", sleep_b, c, root=crowded))
+        present(n, probes)
+        for c in ids:
+            quiet(rt(n, "delete", "--force", c, root=crowded))
+        for root, probe in probes.values():
+            quiet(rt(n, "delete", "--force", probe, root=root))
     for n, kib in footprint(rts, roots, base).items():
         res[n]["min mem limit"] = [kib]
     shutil.rmtree(base, ignore_errors=True)
-    shutil.rmtree(runbase, ignore_errors=True)
+    drop_state_base(runbase)
     names = list(rts)
     print("%-16s" % "metric" + "".join("%14s" % n for n in names) + "%14s" % "cfsrun/crun")
     for metric in res["cfsrun"]:
