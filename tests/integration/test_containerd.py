@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import bad_programs
-from harness import CFSRUN, Skip, contains, eq
+from harness import CFSRUN, Skip, contains, eq, with_fixture
 
 CONFIG = """version = 2
 root = "{d}/root"
@@ -77,15 +77,7 @@ class Containerd:
             subprocess.run(["umount", "-l", m], capture_output=True)
 
 
-def with_containerd(fn):
-    def wrapper(env):
-        c = Containerd(env)
-        try:
-            fn(env, c)
-        finally:
-            c.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_containerd = with_fixture(Containerd)
 
 
 @with_containerd

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import CFSRUN, SRC, Skip, contains, eq
+from harness import CFSRUN, SRC, Skip, contains, eq, with_fixture
 from private_podman import PrivatePodman
 
 TOOL = os.path.join(SRC, "contrib", "cfsrun-bundle")
@@ -79,15 +79,7 @@ class Image:
         self.store.done()
 
 
-def with_image(fn):
-    def wrapper(env):
-        img = Image(env)
-        try:
-            fn(env, img)
-        finally:
-            img.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_image = with_fixture(Image)
 
 
 def run_bundle(env, b, timeout=30):

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import bad_programs
-from harness import CFSRUN, Skip, contains, eq
+from harness import CFSRUN, Skip, contains, eq, with_fixture
 
 CONF = """[containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
@@ -52,15 +52,7 @@ class Podman:
                 pass
 
 
-def with_podman(fn):
-    def wrapper(env):
-        p = Podman(env)
-        try:
-            fn(env, p)
-        finally:
-            p.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_podman = with_fixture(Podman)
 
 
 IMG = "localhost/cfsrun-test-busybox"

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from harness import CFSRUN, SRC, Skip, contains, eq
+from harness import CFSRUN, SRC, Skip, contains, eq, with_fixture
 from private_podman import PrivatePodman
 
 IMG = "localhost/cfsrun-test-busybox"
@@ -99,15 +99,7 @@ class Service(PrivatePodman):
         PrivatePodman.done(self)
 
 
-def with_service(fn):
-    def wrapper(env):
-        s = Service(env)
-        try:
-            fn(env, s)
-        finally:
-            s.done()
-    wrapper.__name__ = fn.__name__
-    return wrapper
+with_service = with_fixture(Service)
 
 
 def demux(stream):
