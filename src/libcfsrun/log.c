@@ -1,6 +1,7 @@
 #include "log.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,26 @@ cfs_log_set_trace_id (const char *trace_id)
   log_state.trace_id = trace_id;
 }
 
+/* A reader that went away (`cfsrun --trace run ... 2>&1 | head`) costs the
+   line, not the container: SIGPIPE would kill cfsrun half way through and
+   leave the container's cgroups and state behind.  */
+static void __attribute__ ((format (printf, 2, 3))) write_line (int fd, const char *fmt, ...)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+  _cleanup_free_ char *text = NULL;
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = vasprintf (&text, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  sigaction (SIGPIPE, &ign, &old);
+  util_write_all (fd, text, (size_t)n);
+  sigaction (SIGPIPE, &old, NULL);
+}
+
 static void
 emit_line (struct cfs_log_line *line, const struct cfs_error *e)
 {
@@ -89,12 +110,11 @@ emit_line (struct cfs_log_line *line, const struct cfs_error *e)
         }
       if (oci_encode (&cfs_log_line_type, line, false, &json, &len) == 0)
         {
-          json[len] = '\n';
-          util_write_all (log_state.fd, json, len + 1);
+          write_line (log_state.fd, "%s\n", json);
         }
       return;
     }
-  dprintf (log_state.fd, "%s %s: %s\n", ts, line->level, line->msg);
+  write_line (log_state.fd, "%s %s: %s\n", ts, line->level, line->msg);
 }
 
 static void
@@ -110,7 +130,7 @@ cfs_log_error (const struct cfs_error *e)
 {
   _cleanup_free_ char *text = cfs_error_text (e);
 
-  fprintf (stderr, "cfsrun: %s\n", text ? text : "out of memory");
+  write_line (STDERR_FILENO, "cfsrun: %s\n", text ? text : "out of memory");
   emit ("error", text ? text : "out of memory", e);
 }
 
@@ -122,7 +142,7 @@ vlog (const char *level, bool to_stderr, const char *fmt, va_list ap)
   if (vasprintf (&msg, fmt, ap) < 0)
     return;
   if (to_stderr)
-    fprintf (stderr, "cfsrun: %s: %s\n", level, msg);
+    write_line (STDERR_FILENO, "cfsrun: %s: %s\n", level, msg);
   emit (level, msg, NULL);
 }
 
@@ -179,5 +199,5 @@ cfs_trace_phase (const char *who, const char *phase, uint64_t ns, int result, co
       emit_line (&line, NULL);
     }
   else
-    fprintf (stderr, "cfsrun: %s\n", text);
+    write_line (STDERR_FILENO, "cfsrun: %s\n", text);
 }

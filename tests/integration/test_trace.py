@@ -105,3 +105,24 @@ def test_malformed_traceparent_is_not_passed_on(env):
         for hook in ("createRuntime", "startContainer", "poststart", "poststop"):
             e = hook_env(out, hook)
             assert "TRACEPARENT" not in e and "TRACESTATE" not in e, "%s hook got %r from %s" % (hook, e, value)
+
+
+def test_trace_to_a_closed_pipe_costs_the_lines_not_the_container(env):
+    """`cfsrun --trace run ... 2>&1 | head`: once the reader is gone, each
+    trace line meets EPIPE.  cfsrun must still run the container to its end
+    and remove it; killed by SIGPIPE it would leave its cgroups behind."""
+    import glob
+    import subprocess
+    from harness import CFSRUN
+    cid = env.new_id()
+    b = env.bundle(env.config(["sh", "-c", "exit 3"]))
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([CFSRUN, "--root", env.root, "--trace", "run", "--bundle", b, cid],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=w, timeout=30)
+    finally:
+        os.close(w)
+    eq(p.returncode, 3, "run's exit status is the container's")
+    eq(glob.glob("/sys/fs/cgroup/*/cfsrun-" + cid), [], "cgroups left")
+    eq(os.path.isdir(os.path.join(env.root, cid)), False, "state left")
