@@ -199,34 +199,28 @@ def main():
         seq += 1
         return "b%d" % seq
 
-    def rt(n, *a, root=None):
-        return [rts[n], "--root", root or roots[n]] + list(a)
+    def rt(n, *a):
+        return [rts[n], "--root", roots[n]] + list(a)
 
     def quiet(cmd):
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def start_once(n, root):
+    def start_once(n):
         """`start` of a created /bin/true container, timed alone."""
         c = cid()
-        quiet(rt(n, "create", "--bundle", true_b, c, root=root))
-        dt = timed(rt(n, "start", c, root=root))
-        quiet(rt(n, "delete", "--force", c, root=root))
+        quiet(rt(n, "create", "--bundle", true_b, c))
+        dt = timed(rt(n, "start", c))
+        quiet(rt(n, "delete", "--force", c))
         return dt
 
-    def present(n, probes):
-        """The latency rows in each state root of PROBES (tag: (root, a
-        container there)), sample by sample in turn, so that the machine's
-        noise falls on every root alike."""
-        rows = {}
-        for _ in range(N):
-            for tag, (root, probe) in probes.items():
-                for row, dt in (("state", lambda: timed(rt(n, "state", probe, root=root))),
-                                ("list", lambda: timed(rt(n, "list", root=root))),
-                                ("start", lambda: start_once(n, root)),
-                                ("run", lambda: timed(rt(n, "run", "--bundle", true_b, cid(), root=root)))):
-                    rows.setdefault(row + " " + tag, []).append(dt())
-        for row, v in rows.items():
-            res[n][row] = [statistics.median(v)]
+    def present(n, probe, tag):
+        """Samples of the latency rows with the containers now present
+        (PROBE among them), added to those of TAG."""
+        for row, once in (("state", lambda: timed(rt(n, "state", probe))),
+                          ("list", lambda: timed(rt(n, "list"))),
+                          ("start", lambda: start_once(n)),
+                          ("run", lambda: timed(rt(n, "run", "--bundle", true_b, cid())))):
+            res[n].setdefault(row + " " + tag, []).extend(once() for _ in range(N // 2 or 1))
 
     for metric in ("run", "run, reversed", "create", "start", "delete", "exec"):
         for n in rts:
@@ -259,21 +253,23 @@ def main():
         # One reading varies by 100-200 KB from run to run here: the median
         # of as many runs as the other rows.
         res[n]["peak RSS"] = [statistics.median(peak_rss_kb(rt(n, "run", "--bundle", true_b, cid())) for _ in range(N))]
-    # state, list, start and run with no other container present, and in
-    # another state root with MANY created ones: each must stay flat.
+    # state, list, start and run with no other container present, then
+    # with MANY created ones, then with none again: each must stay flat.
+    # The rows with none are sampled before and after, so that a drift in
+    # the machine's speed falls on both sides alike.
     for n in rts:
-        crowded = roots[n] + "-crowded"
-        probes = {"@0": (roots[n], cid()), "@%d" % MANY: (crowded, cid())}
-        for root, probe in probes.values():
-            quiet(rt(n, "create", "--bundle", sleep_b, probe, root=root))
+        probe = cid()
+        quiet(rt(n, "create", "--bundle", sleep_b, probe))
+        present(n, probe, "@0")
         ids = [cid() for _ in range(MANY)]
         for c in ids:
-            quiet(rt(n, "create", "--bundle", sleep_b, c, root=crowded))
-        present(n, probes)
+            quiet(rt(n, "create", "--bundle", sleep_b, c))
+        present(n, probe, "@%d" % MANY)
+        present(n, probe, "@%d" % MANY)
         for c in ids:
-            quiet(rt(n, "delete", "--force", c, root=crowded))
-        for root, probe in probes.values():
-            quiet(rt(n, "delete", "--force", probe, root=root))
+            quiet(rt(n, "delete", "--force", c))
+        present(n, probe, "@0")
+        quiet(rt(n, "delete", "--force", probe))
     for n, kib in footprint(rts, roots, base).items():
         res[n]["min mem limit"] = [kib]
     shutil.rmtree(base, ignore_errors=True)

@@ -1,8 +1,7 @@
-"""Crash-safe cleanup: cfsrun SIGKILLed at each phase of start, exec and
-delete (CFSRUN_TEST_KILL_AT=WHO:PHASE), then `delete --force`, twice,
-leaves no state, cgroup, mount or process; and every wait for another
-process is bounded (CFSRUN_TEST_STALL_AT makes one stuck).  The phases of
-create are in test_hardening.py."""
+"""Crash-safe cleanup: cfsrun SIGKILLed at each phase of create, start,
+exec and delete (CFSRUN_TEST_KILL_AT=WHO:PHASE), then `delete --force`,
+twice, leaves no state, cgroup, mount or process; and every wait for
+another process is bounded (CFSRUN_TEST_STALL_AT makes one stuck)."""
 import glob
 import json
 import os
@@ -10,6 +9,11 @@ import time
 
 from harness import contains, eq
 
+# `cfsrun create`, and the container process it clones.
+CREATE_PHASES = ["validate", "seal", "connect", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter",
+                 "hooks", "container", "created"]
+CREATE_CHILD_PHASES = ["cgroup", "join", "rootfs", "mounts", "devices", "sysctl", "masks", "cwd", "hooks", "pivot",
+                       "readonly", "terminal", "uts", "process"]
 # `cfsrun start`, and the container process once `start` has connected.
 START_PHASES = ["open", "connect", "exec", "record", "poststart"]
 CHILD_START_PHASES = ["wait-start", "start-hooks", "fds", "lsm", "seccomp", "seccomp-notify"]
@@ -70,64 +74,82 @@ def delete_twice(env, cid):
     return [] if d1.rc == 0 and d2.rc == 0 else ["delete --force: %r then %r" % (d1, d2)]
 
 
-def test_crash_at_every_phase_of_start_then_delete_force(env):
+def each_crash_point(groups, case):
+    """CASE(who, phase) for every phase of every (who, phases) of GROUPS:
+    the problems each reports, with where it crashed."""
     failures = []
-    for who, phases in (("start", START_PHASES), ("child", CHILD_START_PHASES)):
+    for who, phases in groups:
         for phase in phases:
-            cid, marker = env.new_id(), "crash-start-%s-%s-%d" % (who, phase, os.getpid())
-            b = bundle_for(env, marker)
-            c = cfs_env(env, "create", "--bundle", b, cid, kill_at="child:" + phase if who == "child" else None)
-            if c.rc != 0:
-                failures.append((who, phase, "create failed", c.err))
-                continue
-            s = cfs_env(env, "start", cid, kill_at="start:" + phase if who == "start" else None)
-            problems = []
-            if who == "start" and s.rc != -9:
-                problems.append("start did not die at %s: %r" % (phase, s))
-            if who == "child" and env.state(cid)["status"] != "stopped":
-                problems.append("the container process did not die at %s" % phase)
-            problems += delete_twice(env, cid) + leftovers(env, cid, marker)
+            problems = case(who, phase)
             if problems:
                 failures.append((who, phase, problems))
+    return failures
+
+
+def test_crash_at_every_phase_of_create_then_delete_force(env):
+    def case(who, phase):
+        cid = env.new_id()
+        b = bundle_for(env, cid, createRuntime=[{"path": "/bin/true"}])
+        c = cfs_env(env, "create", "--bundle", b, cid, kill_at="%s:%s" % (who, phase))
+        problems = ["create did not crash: %r" % c] if c.rc == 0 else []
+        # Until it execs, the container process has cfsrun's command line,
+        # which names the id.
+        return problems + delete_twice(env, cid) + leftovers(env, cid, cid)
+
+    failures = each_crash_point((("parent", CREATE_PHASES), ("child", CREATE_CHILD_PHASES)), case)
+    eq(failures, [], "crash during create, then delete --force")
+
+
+def test_crash_at_every_phase_of_start_then_delete_force(env):
+    def case(who, phase):
+        cid, marker = env.new_id(), "crash-start-%s-%s-%d" % (who, phase, os.getpid())
+        b = bundle_for(env, marker)
+        c = cfs_env(env, "create", "--bundle", b, cid, kill_at="child:" + phase if who == "child" else None)
+        if c.rc != 0:
+            return ["create failed: %s" % c.err]
+        s = cfs_env(env, "start", cid, kill_at="start:" + phase if who == "start" else None)
+        problems = []
+        if who == "start" and s.rc != -9:
+            problems.append("start did not die at %s: %r" % (phase, s))
+        if who == "child" and env.state(cid)["status"] != "stopped":
+            problems.append("the container process did not die at %s" % phase)
+        return problems + delete_twice(env, cid) + leftovers(env, cid, marker)
+
+    failures = each_crash_point((("start", START_PHASES), ("child", CHILD_START_PHASES)), case)
     eq(failures, [], "crash during start, then delete --force")
 
 
 def test_crash_at_every_phase_of_exec_then_delete_force(env):
-    failures = []
-    for who, phases in (("exec", EXEC_PHASES), ("exec-child", EXEC_CHILD_PHASES)):
-        for phase in phases:
-            cid, marker = env.new_id(), "crash-exec-%s-%s-%d" % (who, phase, os.getpid())
-            r = env.cfs("run", "--detach", "--bundle", bundle_for(env, marker), cid)
-            if r.rc != 0:
-                failures.append((who, phase, "run failed", r.err))
-                continue
-            pidfile = os.path.join(env.dir, "exec-%s-%s.pid" % (who, phase))
-            x = cfs_env(env, "exec", "--detach", "--pid-file", pidfile, cid, "sh", "-c",
-                        "sleep 600; : %s-exec" % marker, kill_at="%s:%s" % (who, phase))
-            problems = []
-            if who == "exec" and x.rc != -9:
-                problems.append("exec did not die at %s: %r" % (phase, x))
-            if who == "exec-child" and procs_with(marker + "-exec"):
-                problems.append("the exec'd process did not die at %s" % phase)
-            problems += delete_twice(env, cid) + leftovers(env, cid, marker)
-            if problems:
-                failures.append((who, phase, problems))
+    def case(who, phase):
+        cid, marker = env.new_id(), "crash-exec-%s-%s-%d" % (who, phase, os.getpid())
+        r = env.cfs("run", "--detach", "--bundle", bundle_for(env, marker), cid)
+        if r.rc != 0:
+            return ["run failed: %s" % r.err]
+        pidfile = os.path.join(env.dir, "exec-%s-%s.pid" % (who, phase))
+        x = cfs_env(env, "exec", "--detach", "--pid-file", pidfile, cid, "sh", "-c",
+                    "sleep 600; : %s-exec" % marker, kill_at="%s:%s" % (who, phase))
+        problems = []
+        if who == "exec" and x.rc != -9:
+            problems.append("exec did not die at %s: %r" % (phase, x))
+        if who == "exec-child" and procs_with(marker + "-exec"):
+            problems.append("the exec'd process did not die at %s" % phase)
+        return problems + delete_twice(env, cid) + leftovers(env, cid, marker)
+
+    failures = each_crash_point((("exec", EXEC_PHASES), ("exec-child", EXEC_CHILD_PHASES)), case)
     eq(failures, [], "crash during exec, then delete --force")
 
 
 def test_crash_at_every_phase_of_delete_then_delete_again(env):
-    failures = []
-    for phase in DELETE_PHASES:
+    def case(who, phase):
         cid, marker = env.new_id(), "crash-delete-%s-%d" % (phase, os.getpid())
         r = env.cfs("run", "--detach", "--bundle", bundle_for(env, marker), cid)
         if r.rc != 0:
-            failures.append((phase, "run failed", r.err))
-            continue
-        d = cfs_env(env, "delete", "--force", cid, kill_at="delete:" + phase)
+            return ["run failed: %s" % r.err]
+        d = cfs_env(env, "delete", "--force", cid, kill_at="%s:%s" % (who, phase))
         problems = [] if d.rc == -9 else ["delete did not die at %s: %r" % (phase, d)]
-        problems += delete_twice(env, cid) + leftovers(env, cid, marker)
-        if problems:
-            failures.append((phase, problems))
+        return problems + delete_twice(env, cid) + leftovers(env, cid, marker)
+
+    failures = each_crash_point((("delete", DELETE_PHASES),), case)
     eq(failures, [], "crash during delete, then delete --force")
 
 
