@@ -73,9 +73,13 @@ static bool
 pidfd_has_exited (int pidfd)
 {
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  int r;
 
   /* Readable once the process has exited, zombie or not. */
-  return poll (&p, 1, 0) != 0;
+  do
+    r = poll (&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  return r > 0;
 }
 
 static bool
