@@ -57,6 +57,7 @@ caps_plan (const struct oci_capabilities *c, struct caps_plan *ret, struct cfs_e
   memset (ret, 0, sizeof *ret);
   if (L == NULL)
     return -1;
+  ret->lib = L;
   if ((r = parse_set (L, c->bounding, c->bounding_len, "bounding", &ret->bounding, err)) < 0
       || (r = parse_set (L, c->effective, c->effective_len, "effective", &ret->effective, err)) < 0
       || (r = parse_set (L, c->inheritable, c->inheritable_len, "inheritable", &ret->inheritable, err)) < 0
@@ -66,10 +67,19 @@ caps_plan (const struct oci_capabilities *c, struct caps_plan *ret, struct cfs_e
   return 0;
 }
 
+/* Never loads: see struct caps_plan. */
+static const struct caplib *
+plan_lib (const struct caps_plan *p, struct cfs_error **err)
+{
+  if (p->lib == NULL)
+    cfs_fail (err, CFS_E_CAPABILITIES, 0, NULL, "internal error: capabilities applied without a plan");
+  return p->lib;
+}
+
 int
 caps_apply_bounding (const struct caps_plan *p, struct cfs_error **err)
 {
-  const struct caplib *L = caplib_get (NULL, err);
+  const struct caplib *L = plan_lib (p, err);
   int cap, last;
 
   if (L == NULL)
@@ -97,7 +107,7 @@ set_flags (const struct caplib *L, cap_t caps, cap_flag_t flag, uint64_t mask)
 int
 caps_apply_sets (const struct caps_plan *p, struct cfs_error **err)
 {
-  const struct caplib *L = caplib_get (NULL, err);
+  const struct caplib *L = plan_lib (p, err);
   cap_t caps;
   int cap, r;
 

@@ -7,14 +7,19 @@
 #include "error.h"
 #include "oci-spec.h"
 
-/* The five sets as bit masks, parsed from capability names. */
+struct caplib;
+
+/* The five sets as bit masks, parsed from capability names, and libcap,
+   loaded by the parent: the container process applies the plan after
+   pivot_root, where a dlopen() would read the container's libraries.  */
 struct caps_plan
 {
   uint64_t bounding, effective, inheritable, permitted, ambient;
+  const struct caplib *lib;
 };
 
-/* Pure: names to masks; an unknown name is an error naming the field.
-   Names the running kernel does not know are dropped (debug log).  */
+/* Names to masks (loading libcap); an unknown name is an error naming the
+   field.  Names the running kernel does not know are dropped (debug log). */
 int caps_plan (const struct oci_capabilities *c, struct caps_plan *ret, struct cfs_error **err);
 
 /* Before the user switch: drop what is outside the bounding set. */
