@@ -137,14 +137,18 @@ class Env:
 
 def with_fixture(make):
     """Decorator: the test gets MAKE(env) as its second argument, and the
-    fixture's done() runs whatever the test does."""
+    fixture's done() runs whatever the test does.  A done() that returns a
+    list names what the fixture found left behind: the test fails unless
+    it is empty."""
     def decorate(fn):
         def wrapper(env):
             f = make(env)
             try:
                 fn(env, f)
             finally:
-                f.done()
+                left = f.done()
+            if isinstance(left, list):
+                eq(left, [], "left behind (%s)" % type(f).__name__)
         wrapper.__name__ = fn.__name__
         return wrapper
     return decorate

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import CFSRUN, Skip, contains, eq
+from harness import CFSRUN, Skip, contains, eq, with_fixture
 
 USER = "cfsrun-rl%d" % (os.getpid() % 100000)
 
@@ -96,16 +96,8 @@ class Rootless:
         return left
 
 
-def rootless_test(fn):
-    def wrapper(env):
-        rl = Rootless(env)
-        try:
-            fn(env, rl)
-        finally:
-            left = rl.done()
-        eq(left, [], "nothing left in the user's state dir")
-    wrapper.__name__ = fn.__name__
-    return wrapper
+# Rootless.done() returns what it found in the user's state dir: nothing.
+rootless_test = with_fixture(Rootless)
 
 
 @rootless_test
