@@ -105,10 +105,6 @@ bool cgroup_frozen (char *const *leaves, size_t n);
 /* Drop from planned DIRS those whose name ends in SUFFIX. */
 void cgroup_plan_drop_suffix (char **dirs, size_t *n, const char *suffix);
 
-/* Remove what the container made below its LEAVES (a systemd inside,
-   exec --cgroup): its subtree is its own.  Best effort.  */
-void cgroup_remove_subtrees (char *const *leaves, size_t n);
-
 /* OOM events of the container's memory cgroup: FD becomes readable on
    each (v1: an eventfd registered on memory.oom_control; v2: inotify on
    memory.events), and read says how many kills there were since.  */
@@ -127,6 +123,14 @@ void cgroup_oom_watch_close (struct cgroup_oom_watch *w);
 
 /* Remove DIRS deepest first, ignoring those already gone. */
 int cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err);
+
+/* Remove what a container made, killing what is still in it: its LEAVES
+   with any subtree below them, then the DIRS create made (which include
+   the leaves).  Leaves with no process in them, the common case once an
+   init with its own pid namespace has exited (the kernel killed the rest),
+   are one rmdir each, with nothing to signal.  */
+int cgroup_remove_container (char *const *leaves, size_t n_leaves, char *const *dirs, size_t n_dirs,
+                             struct cfs_error **err);
 
 void cgroup_strv_free (char **v, size_t n);
 

@@ -113,15 +113,17 @@ open_created (const struct cfsrun_global *g, const char *id, struct opened *c, s
 }
 
 /* Killed by the OOM killer on its way to exec (the socket closes at death
-   as at exec): wait a little for it to be gone, then say so.  */
+   as at exec): wait a little for it to be gone, then say so.  *AFTER is
+   the count read, which `run` takes as its count before the process runs. */
 static int
-check_oom_at_start (struct opened *c, uint64_t before, int r, struct cfs_error **err)
+check_oom_at_start (struct opened *c, uint64_t before, int r, uint64_t *after, struct cfs_error **err)
 {
   const struct cfs_record *rec = c->rec;
   struct timespec step = { 0, 5 * 1000 * 1000 };
   int i;
 
-  if (oom_kills (rec->cgroup_leaves, rec->cgroup_leaves_len) <= before)
+  *after = oom_kills (rec->cgroup_leaves, rec->cgroup_leaves_len);
+  if (*after <= before)
     return r;
   for (i = 0; i < 40 && proc_pid_is_running (rec->pid, rec->pid_start_time, rec->pidfs_inode); i++)
     nanosleep (&step, NULL);
@@ -131,8 +133,8 @@ check_oom_at_start (struct opened *c, uint64_t before, int r, struct cfs_error *
   return -ENOMEM;
 }
 
-int
-cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
+static int
+container_start (const struct cfsrun_global *g, const char *id, uint64_t *oom_after, struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
   const struct oci_hooks *h;
@@ -144,13 +146,21 @@ cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cf
   h = c.rec->hooks;
   oom_before = oom_kills (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len);
   r = start_release (c.dirfd, id, h ? hooks_budget_ms (h->start_container, h->start_container_len) : 0, err);
-  r = check_oom_at_start (&c, oom_before, r, err);
+  r = check_oom_at_start (&c, oom_before, r, oom_after, err);
   /* Even a failed exec means the process went past `created`. */
   if (STEP ("start", "record", mark_started (&c, r < 0 ? NULL : err)) < 0 && r == 0)
     return -EIO;
   if (r == 0)
     STEP ("start", "poststart", (run_hooks_warn (c.rec, "poststart", "running"), 0));
   return r;
+}
+
+int
+cfsrun_container_start (const struct cfsrun_global *g, const char *id, struct cfs_error **err)
+{
+  uint64_t oom_after;
+
+  return container_start (g, id, &oom_after, err);
 }
 
 int
@@ -308,8 +318,8 @@ remove_cgroups (const struct cfs_record *rec, bool force, struct cfs_error **err
           cfs_error_free (e);
         }
     }
-  cgroup_remove_subtrees (rec->cgroup_leaves, rec->cgroup_leaves_len);
-  return cgroup_remove (rec->cgroup_dirs, rec->cgroup_dirs_len, err);
+  return cgroup_remove_container (rec->cgroup_leaves, rec->cgroup_leaves_len, rec->cgroup_dirs,
+                                  rec->cgroup_dirs_len, err);
 }
 
 int
@@ -343,9 +353,8 @@ cfsrun_container_delete (const struct cfsrun_global *g, const char *id, bool for
       if (r < 0)
         return r;
     }
-  /* Processes exec'd into the container may outlive its init. */
-  if (c.rec->cgroup_leaves_len)
-    cgroup_signal_all (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, SIGKILL);
+  /* Processes exec'd into the container may outlive its init: those in
+     its cgroups are killed as they are removed.  */
   if ((r = STEP ("delete", "cgroup", remove_cgroups (c.rec, force, err))) < 0)
     return r;
   if (c.rec->has_host_mount_id)
@@ -383,20 +392,15 @@ run_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o
   return r;
 }
 
-/* The OOM kills in the container's memory cgroup so far; with BEFORE, and
-   if there were more since, the INIT_OOM_KILLED error for `run`.  */
-static uint64_t
-run_oom_kills (const struct cfsrun_global *g, const char *id, const uint64_t *before, struct cfs_error **err)
+/* When the OOM kills in the container's memory cgroup are more than
+   BEFORE, the INIT_OOM_KILLED error for `run`.  */
+static void
+run_explain_oom (const struct cfsrun_global *g, const char *id, uint64_t before, struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
-  uint64_t n;
 
-  if (open_container (g, id, LOCK_SH, &c, NULL) < 0)
-    return 0;
-  n = oom_kills (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len);
-  if (before)
-    oom_explain (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, *before, id, "while it ran", err);
-  return n;
+  if (open_container (g, id, LOCK_SH, &c, NULL) == 0)
+    oom_explain (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len, before, id, "while it ran", err);
 }
 
 int
@@ -412,7 +416,7 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
     return r;
   if (!detach)
     signals_forward_to (pid);
-  r = cfsrun_container_start (g, o->id, err);
+  r = container_start (g, o->id, &oom_before, err);
   if (r < 0 || detach)
     {
       if (r < 0)
@@ -425,7 +429,6 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
       *ret_status = r < 0 ? 1 : 0;
       return r;
     }
-  oom_before = run_oom_kills (g, o->id, NULL, NULL);
   if (master >= 0)
     {
       terminal_proxy (master, pid);
@@ -437,7 +440,7 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
   *ret_status = status_of_child (st);
   /* Killed: by the OOM killer?  Said as an error; the status stays 137. */
   if (WIFSIGNALED (st) && WTERMSIG (st) == SIGKILL && err && *err == NULL)
-    run_oom_kills (g, o->id, &oom_before, err);
+    run_explain_oom (g, o->id, oom_before, err);
   if (err && *err)
     {
       cfsrun_container_delete (g, o->id, true, NULL);

@@ -91,11 +91,46 @@ bind_from_host (int rootfd, const struct device *d, struct cfs_error **err)
   return 0;
 }
 
+/* The directory devices are made in, kept open from one device to the
+   next: all the default ones are in /dev.  */
+struct node_dir
+{
+  char path[256];
+  int fd;
+  bool sgid; /* new nodes take its group */
+};
+
 static int
-make_node (int rootfd, const struct device *d, bool in_userns, struct cfs_error **err)
+node_dir_open (int rootfd, const char *dir, struct node_dir *nd, const char *dev, struct cfs_error **err)
 {
   _cleanup_close_ int parent = -1;
+  struct stat st;
+  char pbuf[64];
+  int r;
+
+  if (nd->fd >= 0 && strcmp (nd->path, dir) == 0)
+    return 0;
+  closep (&nd->fd);
+  nd->fd = -1;
+  r = paths_ensure_in_root (rootfd, dir, false, &parent, err);
+  if (r < 0)
+    return r;
+  /* O_PATH fds cannot be used with mknodat: reopen as a directory. */
+  nd->fd = open (paths_fd_path (parent, pbuf, sizeof pbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (nd->fd < 0 || fstat (nd->fd, &st) < 0)
+    return cfs_fail (err, CFS_E_DEVICE, errno, dev, "open parent directory of device");
+  nd->sgid = (st.st_mode & S_ISGID) != 0;
+  snprintf (nd->path, sizeof nd->path, "%s", dir);
+  return 0;
+}
+
+/* With the umask cleared (devices_create), mknod makes the mode asked for;
+   a node made by its owner-to-be needs no chown.  */
+static int
+make_node (int rootfd, const struct device *d, bool in_userns, struct node_dir *nd, struct cfs_error **err)
+{
   _cleanup_free_ char *dir = strdup (d->path);
+  dev_t dev = makedev (d->major, d->minor);
   const char *name;
   char *slash;
   int r;
@@ -107,29 +142,21 @@ make_node (int rootfd, const struct device *d, bool in_userns, struct cfs_error 
   slash = strrchr (dir, '/');
   *slash = '\0';
   name = slash + 1;
-  r = paths_ensure_in_root (rootfd, dir[0] ? dir : "/", false, &parent, err);
-  if (r < 0)
+  if ((r = node_dir_open (rootfd, dir[0] ? dir : "/", nd, d->path, err)) < 0)
     return r;
-  {
-    _cleanup_close_ int pdir = -1;
-    char pbuf[64];
-
-    /* O_PATH fds cannot be used with mknodat: reopen as a directory. */
-    pdir = open (paths_fd_path (parent, pbuf, sizeof pbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (pdir < 0)
-      return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "open parent directory of device");
-    unlinkat (pdir, name, 0);
-    if (mknodat (pdir, name, d->type | (d->mode & 07777), makedev (d->major, d->minor)) < 0)
-      {
-        if (errno == EPERM)
-          return bind_from_host (rootfd, d, err);
-        return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "create device node");
-      }
-    /* mknod applies the umask: set the mode asked for exactly. */
-    if (fchmodat (pdir, name, d->mode & 07777, 0) < 0
-        || fchownat (pdir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
-      return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "set owner and mode of device");
-  }
+  r = mknodat (nd->fd, name, d->type | (d->mode & 07777), dev);
+  /* Already there (a rootfs with its own /dev): replaced, as runc does. */
+  if (r < 0 && errno == EEXIST && unlinkat (nd->fd, name, 0) == 0)
+    r = mknodat (nd->fd, name, d->type | (d->mode & 07777), dev);
+  if (r < 0)
+    {
+      if (errno == EPERM)
+        return bind_from_host (rootfd, d, err);
+      return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "create device node");
+    }
+  if ((d->uid != geteuid () || d->gid != getegid () || nd->sgid)
+      && fchownat (nd->fd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return cfs_fail (err, CFS_E_DEVICE, errno, d->path, "set owner of device");
   return 0;
 }
 
@@ -144,18 +171,17 @@ in_config (const struct oci_linux *linux_cfg, const char *path)
   return false;
 }
 
-int
-devices_create (int rootfd, const struct oci_spec *spec, bool in_userns, struct cfs_error **err)
+static int
+make_nodes (int rootfd, const struct oci_linux *lx, bool in_userns, struct node_dir *nd,
+            struct cfs_error **err)
 {
-  const struct oci_linux *lx = spec->linux;
-  _cleanup_close_ int devfd = -1;
   size_t i;
   int r;
 
   /* The config's own entry for a default device wins over the default. */
   for (i = 0; i < ARRAY_SIZE (default_devices); i++)
     if (!in_config (lx, default_devices[i].path)
-        && (r = make_node (rootfd, &default_devices[i], in_userns, err)) < 0)
+        && (r = make_node (rootfd, &default_devices[i], in_userns, nd, err)) < 0)
       return r;
   for (i = 0; lx && i < lx->devices_len; i++)
     {
@@ -168,27 +194,44 @@ devices_create (int rootfd, const struct oci_spec *spec, bool in_userns, struct 
                           .gid = cd->gid };
 
       type_of (cd->type, &d.type);
-      if ((r = make_node (rootfd, &d, in_userns, err)) < 0)
+      if ((r = make_node (rootfd, &d, in_userns, nd, err)) < 0)
         return r;
     }
-  r = paths_ensure_in_root (rootfd, "/dev", false, &devfd, err);
-  if (r < 0)
-    return r;
-  {
-    char buf[64];
-    _cleanup_close_ int dev
-        = open (paths_fd_path (devfd, buf, sizeof buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-    for (i = 0; dev >= 0 && i < ARRAY_SIZE (default_links); i++)
-      {
-        const char *name = default_links[i][0] + strlen ("/dev/");
-
-        /* /dev/ptmx may be a real node in the rootfs: replace it, as runc does. */
-        if (strcmp (name, "ptmx") == 0)
-          unlinkat (dev, name, 0);
-        if (symlinkat (default_links[i][1], dev, name) < 0 && errno != EEXIST)
-          return cfs_fail (err, CFS_E_DEVICE, errno, default_links[i][0], "create symlink");
-      }
-  }
   return 0;
+}
+
+static int
+make_links (int rootfd, struct node_dir *nd, struct cfs_error **err)
+{
+  size_t i;
+  int r;
+
+  if ((r = node_dir_open (rootfd, "/dev", nd, "/dev", err)) < 0)
+    return r;
+  for (i = 0; i < ARRAY_SIZE (default_links); i++)
+    {
+      const char *name = default_links[i][0] + strlen ("/dev/");
+
+      r = symlinkat (default_links[i][1], nd->fd, name);
+      /* /dev/ptmx may be a real node in the rootfs: replace it, as runc does. */
+      if (r < 0 && errno == EEXIST && strcmp (name, "ptmx") == 0 && unlinkat (nd->fd, name, 0) == 0)
+        r = symlinkat (default_links[i][1], nd->fd, name);
+      if (r < 0 && errno != EEXIST)
+        return cfs_fail (err, CFS_E_DEVICE, errno, default_links[i][0], "create symlink");
+    }
+  return 0;
+}
+
+int
+devices_create (int rootfd, const struct oci_spec *spec, bool in_userns, struct cfs_error **err)
+{
+  struct node_dir nd = { .fd = -1 };
+  mode_t mask = umask (0);
+  int r = make_nodes (rootfd, spec->linux, in_userns, &nd, err);
+
+  umask (mask);
+  if (r == 0)
+    r = make_links (rootfd, &nd, err);
+  closep (&nd.fd);
+  return r;
 }

@@ -375,28 +375,71 @@ cgroup_path_of (const char *self, const char *hier, char *buf, size_t size)
     }
 }
 
+/* Bound at NAME in the tmpfs at /proc/self/fd/TMPFSFD: a directory just
+   made there, on a tmpfs no container process has seen yet.  */
 static int
 bind_hierarchy (const struct oci_mount *m, int tmpfsfd, const struct cgroup_hier *h,
-                const struct mount_flags *mf, const struct mounts_context *ctx, struct cfs_error **err)
+                const struct mounts_context *ctx, struct cfs_error **err)
 {
   const char *name = h->mnt + strlen ("/sys/fs/cgroup/");
   /* As /proc/self/cgroup names the hierarchy: its controllers, or "". */
   const char *hier = h->v2 ? "" : strstr (h->controllers, "name=systemd") ? "name=systemd" : h->name;
-  char path[4096], src[4096], subpath[64], dest[4096];
-  struct mount_flags bf
-      = { .set = (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT, .recursive_bind = true };
-  _cleanup_close_ int sub = -1;
+  char path[4096], src[4096], at[4200];
 
   cgroup_path_of (ctx->cgroup_self, hier, path, sizeof path);
   if (snprintf (src, sizeof src, "%s%s", h->mnt, path) >= (int)sizeof src)
     return 0;
   if (mkdirat (tmpfsfd, name, 0755) < 0)
     return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "create cgroup directory `%s` in", name);
-  sub = openat (tmpfsfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (sub < 0)
-    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "open cgroup directory `%s` in", name);
-  snprintf (dest, sizeof dest, "%s/%s", m->destination, name);
-  return bind_mount (src, paths_fd_path (sub, subpath, sizeof subpath), &bf, ctx->rootfd, dest, err);
+  snprintf (at, sizeof at, "/proc/self/fd/%d/%s", tmpfsfd, name);
+  if (mount (src, at, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "bind mount `%s` on", src);
+  return 0;
+}
+
+/* The flags of mount(2) that are a mount's own, as mount_setattr's. */
+static void
+mount_attr_of (unsigned long ms, struct mount_attr *a)
+{
+  a->attr_set |= (ms & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) | (ms & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0)
+                 | (ms & MS_NODEV ? MOUNT_ATTR_NODEV : 0) | (ms & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0)
+                 | (ms & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0);
+  if (ms & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))
+    {
+      a->attr_clr |= MOUNT_ATTR__ATIME;
+      a->attr_set |= ms & MS_NOATIME       ? MOUNT_ATTR_NOATIME
+                     : ms & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME
+                                           : MOUNT_ATTR_RELATIME;
+    }
+}
+
+/* The mount's flags on the tmpfs and every hierarchy in it, in one call.
+   Without mount_setattr (before Linux 5.12), a remount of each.  */
+static int
+cgroup_view_flags (const struct oci_mount *m, int tmpfsfd, const char *target, unsigned long flags,
+                   const struct cgroup_layout *l, struct cfs_error **err)
+{
+  struct mount_attr a = { 0 };
+  size_t i;
+  int r = 0;
+
+  mount_attr_of (flags, &a);
+  if (mount_setattr (tmpfsfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return cfs_fail (err, CFS_E_MOUNT, errno, m->destination, "set the mount options of the cgroup view on");
+  for (i = 0; i < l->n && r == 0; i++)
+    if (util_str_has_prefix (l->h[i].mnt, "/sys/fs/cgroup/")
+        && strchr (l->h[i].mnt + strlen ("/sys/fs/cgroup/"), '/') == NULL)
+      {
+        char at[4200];
+
+        snprintf (at, sizeof at, "%s/%s", target, l->h[i].mnt + strlen ("/sys/fs/cgroup/"));
+        r = mounts_remount (at, flags, m->destination, err);
+      }
+  if (r == 0 && (flags & MS_RDONLY))
+    r = mounts_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, m->destination, err);
+  return r;
 }
 
 /* A tmpfs with each of the host's hierarchies bound from the container's
@@ -406,8 +449,13 @@ static int
 mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags *mf,
                  const struct mounts_context *ctx, const struct cgroup_layout *l, struct cfs_error **err)
 {
+  static const char *const links[][2] = { { "cpu", "cpu,cpuacct" },
+                                          { "cpuacct", "cpu,cpuacct" },
+                                          { "net_cls", "net_cls,net_prio" },
+                                          { "net_prio", "net_cls,net_prio" } };
   char target[64];
   _cleanup_close_ int tmpfs_root = -1;
+  struct stat st;
   size_t i;
   int r = 0;
 
@@ -422,26 +470,15 @@ mount_cgroup_v1 (const struct oci_mount *m, int dirfd, const struct mount_flags 
   for (i = 0; i < l->n && r == 0; i++)
     if (util_str_has_prefix (l->h[i].mnt, "/sys/fs/cgroup/")
         && strchr (l->h[i].mnt + strlen ("/sys/fs/cgroup/"), '/') == NULL)
-      r = bind_hierarchy (m, tmpfs_root, &l->h[i], mf, ctx, err);
+      r = bind_hierarchy (m, tmpfs_root, &l->h[i], ctx, err);
   if (r < 0)
     return r;
   /* Co-mounted controllers are reached through symlinks, as on the host. */
-  {
-    int tmpfsfd = tmpfs_root;
-    static const char *const links[][2] = { { "cpu", "cpu,cpuacct" },
-                                            { "cpuacct", "cpu,cpuacct" },
-                                            { "net_cls", "net_cls,net_prio" },
-                                            { "net_prio", "net_cls,net_prio" } };
-    size_t i;
-    struct stat st;
-
-    for (i = 0; tmpfsfd >= 0 && i < ARRAY_SIZE (links); i++)
-      if (fstatat (tmpfsfd, links[i][1], &st, 0) == 0)
-        symlinkat (links[i][1], tmpfsfd, links[i][0]);
-  }
-  if (mf->set & MS_RDONLY)
-    return mounts_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, m->destination, err);
-  return 0;
+  for (i = 0; i < ARRAY_SIZE (links); i++)
+    if (fstatat (tmpfs_root, links[i][1], &st, 0) == 0)
+      symlinkat (links[i][1], tmpfs_root, links[i][0]);
+  return cgroup_view_flags (m, tmpfs_root, target, (mf->set | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~MS_REMOUNT,
+                            l, err);
 }
 
 /* DATA without its gid= option, or NULL when it has none. */

@@ -979,8 +979,8 @@ parent_rollback (struct start_ctx *c)
     rootfs_detach_host_mounts (c->cfg.rootfs, rootfs_mount_id (c->cfg.rootfs));
   if (c->rec.systemd_unit)
     cgroup_systemd_stop (c->rec.systemd_unit, NULL);
-  cgroup_remove_subtrees (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
-  cgroup_remove (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, NULL);
+  cgroup_remove_container (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->rec.cgroup_dirs,
+                           c->rec.cgroup_dirs_len, NULL);
   if (c->dir_made)
     state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
   if (c->o->pid_file && c->pid > 0)
