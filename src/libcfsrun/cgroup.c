@@ -714,8 +714,8 @@ cgroup_remove (char *const *dirs, size_t n, struct cfs_error **err)
   return r;
 }
 
-static bool
-is_one_of (const char *s, char *const *v, size_t n)
+bool
+cgroup_strv_has (char *const *v, size_t n, const char *s)
 {
   size_t i;
 
@@ -741,7 +741,7 @@ cgroup_remove_container (char *const *leaves, size_t n_leaves, char *const *dirs
       remove_subtrees (leaves, n_leaves);
     }
   for (i = n_dirs; i > 0; i--)
-    if ((busy || !is_one_of (dirs[i - 1], leaves, n_leaves))
+    if ((busy || !cgroup_strv_has (leaves, n_leaves, dirs[i - 1]))
         && remove_dir (dirs[i - 1], r == 0 ? err : NULL) < 0 && r == 0)
       r = -EBUSY;
   return r;

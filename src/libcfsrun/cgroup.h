@@ -133,6 +133,7 @@ int cgroup_remove_container (char *const *leaves, size_t n_leaves, char *const *
                              struct cfs_error **err);
 
 void cgroup_strv_free (char **v, size_t n);
+bool cgroup_strv_has (char *const *v, size_t n, const char *s);
 
 /* Whether we may make DIRS (their parents writable) and move into LEAVES. */
 bool cgroup_writable (char *const *dirs, size_t n_dirs, char *const *leaves, size_t n_leaves);

@@ -801,10 +801,10 @@ parent_cgroup_systemd (struct start_ctx *c, const char *cgroups_path, char *path
   return 0;
 }
 
-/* Record what will be made, make it, and apply linux.resources, all before
-   the container process exists.  */
+/* What cgroups will be made, known before the state record is first
+   written: that record is then the intent that covers them.  */
 static int
-parent_cgroup (struct start_ctx *c, struct cfs_error **err)
+parent_cgroup_plan (struct start_ctx *c, struct cfs_error **err)
 {
   const struct oci_linux *lx = c->cfg.spec->linux;
   const char *path = lx ? lx->cgroups_path : NULL;
@@ -852,9 +852,31 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
     }
   if (path && (c->rec.cgroups_path = strdup (path)) == NULL)
     return cfs_fail (err, CFS_E_SYSTEM, ENOMEM, NULL, "cgroup");
-  if ((r = state_record_write (c->dirfd, &c->rec, err)) < 0)
-    return r;
-  if (c->sd) /* made and applied once systemd has made the scope */
+  return 0;
+}
+
+static bool
+leaves_made_now (const struct cfs_record *rec)
+{
+  size_t i;
+
+  for (i = 0; i < rec->cgroup_leaves_len; i++)
+    if (!cgroup_strv_has (rec->cgroup_dirs, rec->cgroup_dirs_len, rec->cgroup_leaves[i]))
+      return false;
+  return true;
+}
+
+/* Make what the record says and apply linux.resources, all before the
+   container process exists.  */
+static int
+parent_cgroup (struct start_ctx *c, struct cfs_error **err)
+{
+  const struct oci_linux *lx = c->cfg.spec->linux;
+  int r;
+
+  if (c->rec.cgroup_dirs_len == 0 && c->rec.cgroup_leaves_len == 0)
+    return 0; /* none we may write (rootless, no delegation) */
+  if (c->sd)  /* made and applied once systemd has made the scope */
     return cgroup_resources_check (c->cg, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
                                    lx ? lx->devices_len : 0, err);
   if ((r = cgroup_create (c->rec.cgroup_dirs, c->rec.cgroup_dirs_len, err)) < 0
@@ -863,8 +885,9 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
                                       lx ? lx->devices_len : 0, err))
              < 0)
     return r;
-  /* The child joins as soon as it exists: count before. */
-  c->oom_before = oom_kills (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
+  /* The child joins as soon as it exists: count before, unless every leaf
+     was made just now (none has seen a kill yet).  */
+  c->oom_before = leaves_made_now (&c->rec) ? 0 : oom_kills (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len);
   return 0;
 }
 
@@ -1026,6 +1049,7 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
       || (r = PHASE ("parent", "seal", parent_seal (&c, err))) < 0
       || (r = PHASE ("parent", "connect", parent_connect (&c, err))) < 0
+      || (r = PHASE ("parent", "cgroup-plan", parent_cgroup_plan (&c, err))) < 0
       || (r = PHASE ("parent", "state", parent_state (&c, err))) < 0
       || (r = PHASE ("parent", "cgroup", parent_cgroup (&c, err))) < 0
       || (r = PHASE ("parent", "prepare", parent_prepare (&c, err))) < 0

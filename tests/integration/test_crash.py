@@ -10,7 +10,7 @@ import time
 from harness import contains, eq
 
 # `cfsrun create`, and the container process it clones.
-CREATE_PHASES = ["validate", "seal", "connect", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter",
+CREATE_PHASES = ["validate", "seal", "connect", "cgroup-plan", "state", "cgroup", "prepare", "clone", "idmaps", "oom", "cgroup-enter",
                  "hooks", "container", "created"]
 CREATE_CHILD_PHASES = ["cgroup", "join", "rootfs", "mounts", "devices", "sysctl", "masks", "cwd", "hooks", "pivot",
                        "readonly", "terminal", "uts", "process"]
