@@ -1,7 +1,25 @@
-/* libcap, loaded on first use: see caplib.h for why.  */
+/* libcap through one table: linked in, or loaded on first use (caplib.h).  */
+#include "config.h"
+
 #include "caplib.h"
 
 #include "dlib.h"
+
+#ifdef CFS_LIBCAP_LINKED
+
+#define LINKED(f) .f = f,
+
+const struct caplib *
+caplib_get (const char *field, struct cfs_error **err)
+{
+  static const struct caplib linked = { CAPLIB_FUNCS (LINKED) };
+
+  (void)field;
+  (void)err;
+  return &linked;
+}
+
+#else
 
 static struct caplib api;
 static void *handle;
@@ -17,3 +35,5 @@ caplib_get (const char *field, struct cfs_error **err)
 
   return dlib_load (&handle, &lib, syms, sizeof syms / sizeof syms[0], field, err) < 0 ? NULL : &api;
 }
+
+#endif

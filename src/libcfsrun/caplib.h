@@ -1,8 +1,11 @@
-/* libcap, loaded on first use.  Only create, run and exec of a process
-   with capabilities use it; linked, it cost state, list, start, kill and
-   delete a library to map and relocate on every call.  It is loaded in the
-   parent, when the config is checked, before any clone: the container
-   process uses the same copy.  */
+/* libcap, through one table of its functions.  Linked in from its static
+   archive (configure's default): the table points at them, and no call
+   maps a library for it.  Built with --disable-static-deps: loaded on
+   first use, since only create, run and exec of a process with
+   capabilities use it; linked as a shared library, it cost state, list,
+   start, kill and delete a library to map and relocate on every call.  It
+   is then loaded in the parent, when the config is checked, before any
+   clone: the container process uses the same copy.  */
 #ifndef CFS_CAPLIB_H
 #define CFS_CAPLIB_H
 
