@@ -104,9 +104,10 @@ struct start_ctx
   const struct cfsrun_global *g;
   const struct cfsrun_create_options *o;
   struct cfs_bundle cfg;
-  int rootfd;    /* state root */
-  int dirfd;     /* this container's state dir, locked */
-  bool dir_made; /* we created it: remove on failure */
+  int rootfd;        /* state root */
+  int dirfd;         /* this container's state dir, locked */
+  bool dir_made;     /* we created it: remove on failure */
+  bool cgroup_begun; /* the cgroup phase ran: its plan is ours to remove on failure */
   struct cfs_record rec;
   int sync[2];   /* [0] parent end, [1] child end */
   int listen_fd; /* start.sock, inherited by the child */
@@ -874,6 +875,7 @@ parent_cgroup (struct start_ctx *c, struct cfs_error **err)
   const struct oci_linux *lx = c->cfg.spec->linux;
   int r;
 
+  c->cgroup_begun = true;
   if (c->rec.cgroup_dirs_len == 0 && c->rec.cgroup_leaves_len == 0)
     return 0; /* none we may write (rootless, no delegation) */
   if (c->sd)  /* made and applied once systemd has made the scope */
@@ -1000,10 +1002,14 @@ parent_rollback (struct start_ctx *c)
   /* Only a bind we stacked on the rootfs is ours to detach. */
   if (c->pid > 0 && !c->cfg.ns.wanted[NS_MOUNT] && rootfs_mount_id (c->cfg.rootfs) != c->rootfs_mount_before)
     rootfs_detach_host_mounts (c->cfg.rootfs, rootfs_mount_id (c->cfg.rootfs));
-  if (c->rec.systemd_unit)
+  /* A create that failed before its cgroup phase made none: the scope and
+     leaves it planned may be another container's (the same id, there
+     already).  */
+  if (c->cgroup_begun && c->rec.systemd_unit)
     cgroup_systemd_stop (c->rec.systemd_unit, NULL);
-  cgroup_remove_container (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->rec.cgroup_dirs,
-                           c->rec.cgroup_dirs_len, NULL);
+  if (c->cgroup_begun)
+    cgroup_remove_container (c->rec.cgroup_leaves, c->rec.cgroup_leaves_len, c->rec.cgroup_dirs,
+                             c->rec.cgroup_dirs_len, NULL);
   if (c->dir_made)
     state_dir_remove (c->rootfd, c->o->id, c->dirfd, NULL);
   if (c->o->pid_file && c->pid > 0)
