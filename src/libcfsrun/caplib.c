@@ -1,6 +1,4 @@
 /* libcap through one table: linked in, or loaded on first use (caplib.h).  */
-#include "config.h"
-
 #include "caplib.h"
 
 #include "dlib.h"
