@@ -1,5 +1,6 @@
 """The lifecycle of runtime.md, seen from outside: create, start, state,
 kill, delete, run, list, and the operations each state refuses."""
+import glob
 import json
 import os
 import signal
@@ -185,6 +186,33 @@ def test_state_of_exited_container_is_stopped(env):
     st = env.wait_status(cid, "stopped")
     eq(st["pid"], 0, "a stopped container reports pid 0")
     eq(env.cfs("delete", cid).rc, 0, "delete")
+
+
+def test_delete_kills_what_outlived_an_init_without_pid_namespace(env):
+    """With no pid namespace of its own, an exec'd process outlives the
+    init; delete finds the cgroup busy, kills it and removes the cgroups."""
+    cid = env.new_id()
+    c = env.config(["sleep", "2"])
+    c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "pid"]
+    b = env.bundle(c)
+    pidfile = os.path.join(env.dir, cid + ".exec.pid")
+    eq(env.cfs("run", "-d", "--bundle", b, cid).rc, 0, "run -d")
+    eq(env.cfs("exec", "-d", "--pid-file", pidfile, cid, "sleep", "60").rc, 0, "exec -d")
+    pid = int(open(pidfile).read())
+    env.wait_status(cid, "stopped")
+    assert os.path.exists("/proc/%d" % pid), "the exec'd process outlived the init"
+    eq(env.cfs("delete", cid).rc, 0, "delete")
+    for _ in range(200):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("delete left the exec'd process %d running" % pid)
+    eq(glob.glob("/sys/fs/cgroup/*/cfsrun-%s" % cid), [], "cgroups removed")
 
 
 def test_annotations_in_state(env):
