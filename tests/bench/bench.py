@@ -13,7 +13,8 @@ of /bin/true starts in a cgroup of its own (cgroupsPath set, the memory
 controller limiting it): what the runtime itself charges to the container
 while it starts it.
 
-Usage: bench.py [--quick] [--footprint]   (CFSRUN=path; crun and runc from PATH)
+Usage: bench.py [--quick] [--footprint]   (CFSRUN=path; crun and runc from PATH;
+       FLOOR=path of tests/bench/floor for the kernel floor row)
        --quick: medians of 5 and 100 containers present, instead of 20 and 1000
        --footprint: only the smallest-memory-limit measurement
 """
@@ -32,6 +33,8 @@ QUICK = "--quick" in sys.argv
 FOOTPRINT_ONLY = "--footprint" in sys.argv
 N = 5 if QUICK else 20
 MANY = 100 if QUICK else 1000
+FLOOR = os.environ.get("FLOOR")
+PAUSE = 0.3  # seconds of quiet before each `run, after pause`
 
 
 def runtimes():
@@ -226,9 +229,13 @@ def main():
         for n in rts:
             res[n][metric] = []
     for i in range(N):
-        # A runtime's first cgroup migration after a quiet spell can wait
-        # for an RCU grace period that the next one then skips: time `run`
-        # in both orders, so that no runtime is always first.
+        # A runtime that moves its process by writing cgroup.procs takes
+        # the cgroup threadgroup rwsem for writing.  The first such write
+        # after a quiet spell waits in rcu_sync_enter for an RCU grace
+        # period that the next one then skips (sched_switch stacks: crun
+        # blocked there 10 ms per run after 0.3 s pauses, 2.5 ms back to
+        # back).  cfsrun never takes it.  Time `run` in both orders, so
+        # that no runtime is always first.
         for n in rts:
             res[n]["run"].append(timed(rt(n, "run", "--bundle", true_b, cid())))
         for n in reversed(list(rts)):
@@ -245,6 +252,27 @@ def main():
                     break
                 time.sleep(0.01)
             res[n]["delete"].append(timed(rt(n, "delete", c)))
+    # The same `run` in two more settings, with the RCU wait above in
+    # mind: each runtime right after itself (blocks of back-to-back runs,
+    # the first of each block untimed), and each after a pause, as a single
+    # container start on an otherwise quiet host is.
+    for n in rts:
+        res[n]["run, after itself"] = []
+        res[n]["run, after pause"] = []
+    for _ in range(4):
+        for n in rts:
+            quiet(rt(n, "run", "--bundle", true_b, cid()))
+            res[n]["run, after itself"].extend(timed(rt(n, "run", "--bundle", true_b, cid()))
+                                               for _ in range(N // 4 or 1))
+    for i in range(N):
+        for n in rts:
+            time.sleep(PAUSE)
+            res[n]["run, after pause"].append(timed(rt(n, "run", "--bundle", true_b, cid())))
+    floor = []
+    if FLOOR:
+        rootfs = os.path.join(true_b, "rootfs")
+        for i in range(N):
+            floor.append(timed([FLOOR, rootfs, "/bin/true"]))
     for n in rts:
         t0 = time.perf_counter()
         for _ in range(100):
@@ -283,6 +311,14 @@ def main():
         ratio = vals["cfsrun"] / vals["crun"] if "crun" in vals and vals["crun"] else float("nan")
         print("%-16s" % metric + "".join("%14s" % fmt(vals[n]) for n in names) + "%14.2f" % ratio)
     print("(@N: with N other containers created and present; medians of %d)" % N)
+    if floor:
+        fl = statistics.median(floor)
+        print("kernel floor (tests/bench/floor: clone into the same namespaces, pivot_root, /proc, exec): %.1f ms"
+              % (fl * 1000))
+        own = {n: statistics.median(res[n]["run, after itself"]) - fl for n in names}
+        print("each runtime's own cost above it, run after itself: " +
+              ", ".join("%s %.1f ms" % (n, own[n] * 1000) for n in names) +
+              ("; cfsrun/crun %.2f" % (own["cfsrun"] / own["crun"]) if "crun" in own and own["crun"] > 0 else ""))
 
 
 if __name__ == "__main__":
