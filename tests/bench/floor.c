@@ -20,19 +20,29 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Says which step failed, so that a floor that cannot run is not mistaken
+   for a fast one.  */
+static int
+step (int r, const char *what)
+{
+  if (r < 0)
+    perror (what);
+  return r;
+}
+
 static int
 child (const char *rootfs, char **argv)
 {
-  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
-      || mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0 || chdir (rootfs) < 0
-      || syscall (SYS_pivot_root, ".", ".") < 0 || umount2 (".", MNT_DETACH) < 0 || chdir ("/") < 0
-      || mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-    {
-      perror ("floor: container setup");
-      return 127;
-    }
+  if (step (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "floor: make / private") < 0
+      || step (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL), rootfs) < 0
+      || step (chdir (rootfs), rootfs) < 0
+      || step ((int)syscall (SYS_pivot_root, ".", "."), "floor: pivot_root") < 0
+      || step (umount2 (".", MNT_DETACH), "floor: detach the old root") < 0 || step (chdir ("/"), "/") < 0
+      || step (mount ("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL), "floor: mount /proc")
+             < 0)
+    return 127;
   execv (argv[0], argv);
-  perror ("floor: exec");
+  perror (argv[0]);
   return 127;
 }
 
