@@ -72,9 +72,9 @@ int
 cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o,
                          struct cfs_error **err)
 {
-  pid_t pid;
+  struct start_created cr;
 
-  return start_create (g, o, -1, &pid, err);
+  return start_create (g, o, -1, false, &cr, err);
 }
 
 static int
@@ -134,25 +134,54 @@ check_oom_at_start (struct opened *c, uint64_t before, int r, uint64_t *after, s
 }
 
 static int
+start_hooks_budget (const struct cfs_record *rec)
+{
+  const struct oci_hooks *h = rec->hooks;
+
+  return h ? hooks_budget_ms (h->start_container, h->start_container_len) : 0;
+}
+
+/* R: how exec went.  Then the record, and the poststart hooks.  */
+static int
+started (struct opened *c, uint64_t oom_before, int r, uint64_t *oom_after, struct cfs_error **err)
+{
+  r = check_oom_at_start (c, oom_before, r, oom_after, err);
+  /* Even a failed exec means the process went past `created`. */
+  if (STEP ("start", "record", mark_started (c, r < 0 ? NULL : err)) < 0 && r == 0)
+    return -EIO;
+  if (r == 0)
+    STEP ("start", "poststart", (run_hooks_warn (c->rec, "poststart", "running"), 0));
+  return r;
+}
+
+static int
 container_start (const struct cfsrun_global *g, const char *id, uint64_t *oom_after, struct cfs_error **err)
 {
   struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
-  const struct oci_hooks *h;
   uint64_t oom_before;
   int r;
 
   if ((r = STEP ("start", "open", open_created (g, id, &c, err))) < 0)
     return r;
-  h = c.rec->hooks;
   oom_before = oom_kills (c.rec->cgroup_leaves, c.rec->cgroup_leaves_len);
-  r = start_release (c.dirfd, id, h ? hooks_budget_ms (h->start_container, h->start_container_len) : 0, err);
-  r = check_oom_at_start (&c, oom_before, r, oom_after, err);
-  /* Even a failed exec means the process went past `created`. */
-  if (STEP ("start", "record", mark_started (&c, r < 0 ? NULL : err)) < 0 && r == 0)
-    return -EIO;
-  if (r == 0)
-    STEP ("start", "poststart", (run_hooks_warn (c.rec, "poststart", "running"), 0));
-  return r;
+  r = start_release (c.dirfd, id, start_hooks_budget (c.rec), err);
+  return started (&c, oom_before, r, oom_after, err);
+}
+
+/* `run`: the process went on to exec as soon as it was created.  Its
+   status is not checked before the wait: a program as quick as /bin/true
+   may have exited already.  */
+static int
+run_started (const struct cfsrun_global *g, const char *id, const struct start_created *cr,
+             uint64_t *oom_after, struct cfs_error **err)
+{
+  struct opened c __attribute__ ((cleanup (opened_done))) = { .rootfd = -1, .dirfd = -1 };
+  int r;
+
+  if ((r = STEP ("start", "open", open_container (g, id, LOCK_EX, &c, err))) < 0)
+    return r;
+  r = STEP ("start", "exec", start_wait_exec (cr->exec_fd, id, start_hooks_budget (c.rec), err));
+  return started (&c, cr->oom_before, r, oom_after, err);
 }
 
 int
@@ -374,17 +403,17 @@ status_of_child (int st)
 /* run in the foreground with process.terminal and no --console-socket:
    the pty master comes back to us over a socketpair, and we proxy it. */
 static int
-run_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach, pid_t *pid,
-            int *ret_master, struct cfs_error **err)
+run_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
+            struct start_created *cr, int *ret_master, struct cfs_error **err)
 {
   int sp[2], r;
 
   *ret_master = -1;
   if (detach || o->console_socket)
-    return start_create (g, o, -1, pid, err);
+    return start_create (g, o, -1, true, cr, err);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
     return cfs_fail (err, CFS_E_PROCESS, errno, NULL, "create terminal socket");
-  r = start_create (g, o, sp[1], pid, err);
+  r = start_create (g, o, sp[1], true, cr, err);
   /* The child sent the master during create, if it made a terminal. */
   if (r == 0 && terminal_receive (sp[0], ret_master, NULL) < 0)
     *ret_master = -1;
@@ -407,18 +436,23 @@ int
 cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_options *o, bool detach,
                       int *ret_status, struct cfs_error **err)
 {
+  struct start_created cr;
   pid_t pid;
   int r, st = 0, master = -1;
   uint64_t oom_before;
 
-  r = run_create (g, o, detach, &pid, &master, err);
+  r = run_create (g, o, detach, &cr, &master, err);
   if (r < 0)
     return r;
+  pid = cr.pid;
   if (!detach)
     signals_forward_to (pid);
-  r = container_start (g, o->id, &oom_before, err);
+  r = run_started (g, o->id, &cr, &oom_before, err);
+  close (cr.exec_fd);
   if (r < 0 || detach)
     {
+      if (master >= 0)
+        close (master);
       if (r < 0)
         {
           /* The container never ran the program: remove it, as runc does. */

@@ -46,6 +46,10 @@
  *                 poststart hooks              (lsm labels just before seccomp)
  *                 EOF = exec done (socket is close-on-exec); bytes = the error
  *
+ *   cfsrun run: no start.sock; after SYNC_CREATED the child goes straight
+ *               on to the hooks, fds, seccomp and exec, and `run` reads EOF
+ *               or the error from the sync socket (close-on-exec as well).
+ *
  * Each phase is one call into the file that owns it, run through PHASE(),
  * which times it for --trace and names it in any error.  The child never
  * runs cfsrun code once the user program is exec'd, and is not dumpable
@@ -129,6 +133,7 @@ struct start_ctx
   size_t born_in;      /* the leaf it was cloned into (clone3), or SIZE_MAX */
   char who[48];        /* parent: "the container process (pid N)", for waits */
   bool init;           /* the built-in init is PID 1 */
+  bool run;            /* `run`: no start.sock, exec once created */
 };
 
 /* ------------------------------------------------------------------ child */
@@ -492,10 +497,14 @@ child_main (struct start_ctx *c)
       || (seccomp_plan_notifies (c->cfg.seccomp)
           && sync_wait_data (c->sync[1], SYNC_SECCOMP_STATE, "cfsrun create", &c->process_state, err) < 0))
     _exit (1);
-  closep (&c->sync[1]);
-  if (PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
+  /* `run` is waiting on the sync socket, which closes at exec. */
+  if (c->run)
+    conn = TAKE_FD (c->sync[1]);
+  else
+    closep (&c->sync[1]);
+  if (!c->run && PHASE ("child", "wait-start", child_wait_start (c, &conn, err)) < 0)
     _exit (1);
-  /* From here errors go to `cfsrun start`, over its connection. */
+  /* From here errors go to `cfsrun start` (or `run`), over its connection. */
   if (PHASE ("child", "start-hooks", child_start_hooks (c, err)) < 0
       || PHASE ("child", "fds", child_fds (c, err)) < 0
       || PHASE ("child", "lsm", lsm_apply_exec (c->cfg.spec->process, err)) < 0
@@ -661,7 +670,7 @@ parent_state (struct start_ctx *c, struct cfs_error **err)
   if ((r = record_init (c, err)) < 0 || (r = state_record_write (c->dirfd, &c->rec, err)) < 0
       || (r = util_write_file_atomic_at (c->dirfd, CFS_CONFIG_FILE, c->cfg.json, c->cfg.json_len, err)) < 0)
     return r;
-  return listen_start_socket (c, err);
+  return c->run ? 0 : listen_start_socket (c, err);
 }
 
 static int
@@ -1037,8 +1046,8 @@ ctx_done (struct start_ctx *c)
 }
 
 int
-start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, int console_fd,
-              pid_t *ret_pid, struct cfs_error **err)
+start_create (const struct cfsrun_global *g, const struct cfsrun_create_options *o, int console_fd, bool run,
+              struct start_created *ret, struct cfs_error **err)
 {
   struct start_ctx c = { .g = g,
                          .o = o,
@@ -1049,9 +1058,11 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
                          .container_rootfd = -1,
                          .console_fd = console_fd,
                          .listener_fd = -1,
-                         .born_in = SIZE_MAX };
+                         .born_in = SIZE_MAX,
+                         .run = run };
   int r;
 
+  *ret = (struct start_created){ .exec_fd = -1 };
   if ((r = PHASE ("parent", "validate", parent_validate (&c, err))) < 0
       || (r = PHASE ("parent", "seal", parent_seal (&c, err))) < 0
       || (r = PHASE ("parent", "connect", parent_connect (&c, err))) < 0
@@ -1073,7 +1084,9 @@ start_create (const struct cfsrun_global *g, const struct cfsrun_create_options 
       parent_rollback (&c);
     }
   else
-    *ret_pid = c.pid;
+    *ret = (struct start_created){ .pid = c.pid,
+                                   .exec_fd = run ? TAKE_FD (c.sync[0]) : -1,
+                                   .oom_before = c.oom_before };
   ctx_done (&c);
   return r;
 }
@@ -1106,8 +1119,8 @@ release_connect (int dirfd, const char *id, int *ret_fd, struct cfs_error **err)
 
 /* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
    are the error the child hit on the way.  */
-static int
-release_wait_exec (int fd, int dirfd, const char *id, int extra_ms, struct cfs_error **err)
+int
+start_wait_exec (int fd, const char *id, int extra_ms, struct cfs_error **err)
 {
   _cleanup_free_ char *rest = NULL;
   char who[300];
@@ -1117,7 +1130,7 @@ release_wait_exec (int fd, int dirfd, const char *id, int extra_ms, struct cfs_e
   snprintf (who, sizeof who, "the process of container `%s`", id);
   if ((r = sync_poll (fd, sync_timeout_ms () + extra_ms, who, "exec of the program", err)) < 0)
     return r;
-  r = util_read_fd (fd, "start socket", &rest, &len, err);
+  r = util_read_fd (fd, "exec channel", &rest, &len, err);
   if (r < 0)
     return r;
   if (len >= 4)
@@ -1129,7 +1142,6 @@ release_wait_exec (int fd, int dirfd, const char *id, int extra_ms, struct cfs_e
         *err = cfs_error_deserialize (rest + 4, len - 4);
       return err && *err ? cfs_error_value (*err) : -EINVAL;
     }
-  unlinkat (dirfd, CFS_START_SOCKET, 0);
   return 0;
 }
 
@@ -1139,7 +1151,8 @@ start_release (int dirfd, const char *id, int extra_ms, struct cfs_error **err)
   _cleanup_close_ int fd = -1;
   int r = STEP ("start", "connect", release_connect (dirfd, id, &fd, err));
 
-  if (r < 0)
+  if (r < 0 || (r = STEP ("start", "exec", start_wait_exec (fd, id, extra_ms, err))) < 0)
     return r;
-  return STEP ("start", "exec", release_wait_exec (fd, dirfd, id, extra_ms, err));
+  unlinkat (dirfd, CFS_START_SOCKET, 0);
+  return 0;
 }

@@ -103,6 +103,16 @@ def test_failing_start_container_hook_fails_start(env):
     eq(env.cfs("delete", cid).rc, 0, "delete")
 
 
+def test_failing_start_container_hook_fails_run(env):
+    """`run` has no start.sock: the error comes back over the sync socket."""
+    c = env.config(["true"])
+    c["hooks"] = {"startContainer": [{"path": "/bin/false"}]}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.rc, 1, "run: %r" % r)
+    contains(r.err, "hooks.startContainer[0]")
+    eq(os.listdir(env.root), [], "nothing left")
+
+
 def test_failing_poststop_hook_is_a_warning(env):
     log = os.path.join(env.dir, "after")
     c = env.config(["true"])

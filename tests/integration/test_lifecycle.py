@@ -135,6 +135,11 @@ def test_run_detach_then_delete(env):
     r = env.cfs("run", "-d", "--bundle", b, cid)
     eq(r.rc, 0, "run -d: %r" % r)
     eq(env.state(cid)["status"], "running", "status")
+    # The process went straight on to exec: nothing waits for a `start`.
+    eq(os.path.exists(os.path.join(env.root, cid, "start.sock")), False, "start.sock")
+    r = env.cfs("start", cid)
+    eq(r.rc, 1, "start of a running container: %r" % r)
+    contains(r.err, "it is running, not created")
     eq(env.cfs("delete", "-f", cid).rc, 0, "delete -f")
     eq(os.listdir(env.root), [], "state root")
 

@@ -49,6 +49,9 @@ def test_trace_lines_carry_the_trace_id(env):
         eq(m.group(5), PARENT, "phases are children of the caller's span")
         spans[(m.group(1), m.group(2))] = m.group(4)
     eq(len(set(spans.values())), len(lines), "a span id per phase")
+    # `run` lets the process go on to exec once created: no start.sock round trip.
+    eq([p for p in (("child", "wait-start"), ("start", "connect")) if p in spans], [], "phases of create/start only")
+    assert ("start", "exec") in spans, spans
     # Each hook's parent is the span of the phase that ran it.
     for hook, phase in (("createRuntime", ("parent", "hooks")), ("startContainer", ("child", "start-hooks")),
                         ("poststart", ("start", "poststart")), ("poststop", ("delete", "poststop"))):
