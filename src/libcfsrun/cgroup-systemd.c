@@ -349,6 +349,12 @@ bus_fail (struct cfs_error **err, int r, const sd_bus_error *e, const char *what
 }
 
 int
+cgroup_systemd_ready (struct cfs_error **err)
+{
+  return sdbus_get (err) ? 0 : -1;
+}
+
+int
 cgroup_systemd_connect (struct systemd_bus **ret, struct cfs_error **err)
 {
   struct systemd_bus *b = calloc (1, sizeof *b);

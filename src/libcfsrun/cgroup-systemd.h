@@ -49,6 +49,10 @@ int cgroup_systemd_props (const struct cgroup_layout *l, const struct oci_resour
                           const struct oci_device *devs, size_t n_devs, struct systemd_prop **ret,
                           size_t *ret_n, struct cfs_error **err);
 
+/* sd-bus, loaded before create or run has done anything: a static cfsrun
+   hands the whole command to cfsrun-dynamic here (sdbus.h).  */
+int cgroup_systemd_ready (struct cfs_error **err);
+
 /* A connection to the system manager (the user manager when not root). */
 struct systemd_bus;
 int cgroup_systemd_connect (struct systemd_bus **ret, struct cfs_error **err);

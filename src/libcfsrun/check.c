@@ -7,7 +7,6 @@
    /etc/subgid, the uidmap tools) under DIR instead, so tests can build each
    layout.  The kernel probes (system calls, LSMs) are always this host's. */
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,11 +163,39 @@ in_path (const struct report *r, const char *tool)
   return false;
 }
 
+/* The name of UID in this machine's /etc/passwd (the user running us is
+   one of its users, whatever the sysroot), read as a file: the static
+   cfsrun has no NSS modules to load, and subuid ranges are local files.  */
+static const char *
+user_name (uid_t uid, char *name, size_t size)
+{
+  _cleanup_free_ char *text = NULL;
+  char *line, *next;
+
+  if (util_read_file_at (AT_FDCWD, "/etc/passwd", &text, NULL, NULL) < 0)
+    return NULL;
+  for (line = text; *line; line = next)
+    {
+      char *pass, *id, *end;
+
+      next = line + strcspn (line, "\n");
+      if (*next)
+        *next++ = '\0';
+      /* name:password:uid:... */
+      if ((pass = strchr (line, ':')) == NULL || (id = strchr (pass + 1, ':')) == NULL)
+        continue;
+      *pass = '\0';
+      if (strtoul (id + 1, &end, 10) == uid && *end == ':' && end > id + 1 && strlen (line) < size)
+        return strcpy (name, line);
+    }
+  return NULL;
+}
+
 static void
 check_subids (struct report *r)
 {
-  struct passwd *pw = getpwuid (geteuid ());
-  const char *user = pw ? pw->pw_name : NULL;
+  char name[256];
+  const char *user = user_name (geteuid (), name, sizeof name);
   bool subuid = has_subids (r, "/etc/subuid", user, geteuid ()),
        subgid = has_subids (r, "/etc/subgid", user, geteuid ());
   char who[64], fix[256];

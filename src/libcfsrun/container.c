@@ -74,6 +74,8 @@ cfsrun_container_create (const struct cfsrun_global *g, const struct cfsrun_crea
 {
   struct start_created cr;
 
+  if (g->systemd_cgroup && cgroup_systemd_ready (err) < 0)
+    return -1;
   return start_create (g, o, -1, false, &cr, err);
 }
 
@@ -441,6 +443,8 @@ cfsrun_container_run (const struct cfsrun_global *g, const struct cfsrun_create_
   int r, st = 0, master = -1;
   uint64_t oom_before;
 
+  if (g->systemd_cgroup && cgroup_systemd_ready (err) < 0)
+    return -1;
   r = run_create (g, o, detach, &cr, &master, err);
   if (r < 0)
     return r;

@@ -4,7 +4,8 @@
    for a filter that only configs with linux.seccomp have; so, as sdbus.h
    does for libsystemd, it is dlopen()ed when a filter is built (in the
    parent, before any clone: the container process uses the same copy).
-   The headers still come from libseccomp-dev, so the types are checked.  */
+   The headers still come from libseccomp-dev, so the types are checked.
+   The static cfsrun links it in (scmp.c): there a library costs no start. */
 #ifndef CFS_SCMP_H
 #define CFS_SCMP_H
 

@@ -2,7 +2,10 @@
    cfsrun invocation about 0.6 ms of dynamic linking and 0.8 MB of RSS
    (measured here), for a driver only --systemd-cgroup uses; so, as systemd
    itself does for its optional libraries, it is dlopen()ed when needed.
-   The headers still come from libsystemd-dev, so the types are checked.  */
+   The headers still come from libsystemd-dev, so the types are checked.
+   A static cfsrun (configure's default where it can link one) cannot load
+   a shared library at all: its sdbus_get() runs the command again in
+   cfsrun-dynamic, the same program linked dynamically (sdbus.c).  */
 #ifndef CFS_SDBUS_H
 #define CFS_SDBUS_H
 
@@ -42,7 +45,8 @@ struct sdbus
 #undef SDBUS_MEMBER
 };
 
-/* The loaded library (loaded once), or an error naming what is missing. */
+/* The loaded library (loaded once), or an error naming what is missing.
+   The static cfsrun's does not return unless cfsrun-dynamic cannot run.  */
 const struct sdbus *sdbus_get (struct cfs_error **err);
 
 #endif

@@ -26,6 +26,17 @@ class Skip(Exception):
     pass
 
 
+def copy_cfsrun(path):
+    """CFSRUN copied to PATH, with cfsrun-dynamic beside it when the build
+    has one (a static cfsrun runs it for --systemd-cgroup)."""
+    shutil.copy2(CFSRUN, path)
+    os.chmod(path, 0o755)
+    twin = os.path.join(os.path.dirname(CFSRUN), "cfsrun-dynamic")
+    if os.path.exists(twin):
+        shutil.copy2(twin, os.path.join(os.path.dirname(path), "cfsrun-dynamic"))
+    return path
+
+
 def sh(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 

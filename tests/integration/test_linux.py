@@ -34,9 +34,12 @@ def test_seccomp_argument_filter(env):
 
 
 def test_libseccomp_is_loaded_only_for_a_filter(env):
-    """libseccomp is dlopen()ed when a config has linux.seccomp, before the
-    container process is cloned: the created container's process has it
-    mapped with a filter, and not without one."""
+    """A dynamically linked cfsrun dlopen()s libseccomp when a config has
+    linux.seccomp, before the container process is cloned: the created
+    container's process has it mapped with a filter, and not without one.
+    A static cfsrun has it linked in: no shared library is mapped at all,
+    filter or not."""
+    static = None
     for with_filter in (False, True):
         cid = env.new_id()
         c = env.config(["sleep", "60"])
@@ -46,9 +49,18 @@ def test_libseccomp_is_loaded_only_for_a_filter(env):
         eq(env.cfs("create", "--bundle", env.bundle(c), cid).rc, 0, "create")
         try:
             maps = open("/proc/%d/maps" % env.state(cid)["pid"]).read()
-            eq("libseccomp" in maps, with_filter, "libseccomp mapped with a filter: %s" % with_filter)
+            if static is None:
+                static = "libc.so" not in maps
+            if static:
+                eq([l for l in maps.splitlines() if ".so" in l], [], "libraries mapped by a static cfsrun")
+            else:
+                eq("libseccomp" in maps, with_filter, "libseccomp mapped with a filter: %s" % with_filter)
             if with_filter:
                 eq(env.cfs("start", cid).rc, 0, "start with the filter")
+                env.wait_status(cid, "running")
+                # The filter works, from the library linked in or loaded.
+                r = env.cfs("exec", cid, "mkdir", "/tmp/x")
+                assert r.rc != 0, "mkdir under the filter: %r" % r
         finally:
             env.cfs("delete", "-f", cid)
 

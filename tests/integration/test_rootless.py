@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import CFSRUN, Skip, contains, eq, with_fixture
+from harness import Skip, contains, copy_cfsrun, eq, with_fixture
 
 USER = "cfsrun-rl%d" % (os.getpid() % 100000)
 
@@ -28,8 +28,7 @@ class Rootless:
         # A copy of the binary the user can reach, wherever the build is
         # (a checkout under a 0700 directory would stop the user).
         self.binary = os.path.join(self.home, "cfsrun")
-        shutil.copy2(CFSRUN, self.binary)
-        os.chmod(self.binary, 0o755)
+        copy_cfsrun(self.binary)
         os.chown(self.home, self.uid, self.gid)
         os.chown(self.run_dir, self.uid, self.gid)
         os.chmod(self.run_dir, 0o700)

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import CFSRUN, Skip, contains, eq
+from harness import Skip, contains, copy_cfsrun, eq
 
 USER = "cfsrun-rlp%d" % (os.getpid() % 100000)
 # Far above test_rootless.py's ranges (300000 + k * 65536, k < 1000).
@@ -67,8 +67,7 @@ class RootlessPodman:
             os.chmod(d, 0o700)
         # A copy of the binary the user can reach, wherever the build is.
         self.runtime = os.path.join(self.home, "cfsrun")
-        shutil.copy2(CFSRUN, self.runtime)
-        os.chmod(self.runtime, 0o755)
+        copy_cfsrun(self.runtime)
         nofile = min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
         nproc = min(4096, resource.getrlimit(resource.RLIMIT_NPROC)[1])
         self.conf = os.path.join(self.home, "containers.conf")

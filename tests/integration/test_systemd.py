@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import time
 
-from harness import CFSRUN, Skip, contains, eq, with_fixture
+from harness import CFSRUN, Skip, contains, copy_cfsrun, eq, sh, with_fixture
 from host_container import HostContainer
 
 SYSTEMD = "/lib/systemd/systemd"
@@ -137,6 +137,41 @@ def test_systemd_driver_without_systemd(env):
     eq(os.listdir(env.root) if os.path.isdir(env.root) else [], [], "no state dir left")
 
 
+def is_static(path):
+    """An ELF file with no program interpreter (PT_INTERP) is static."""
+    with open(path, "rb") as f:
+        data = f.read(65536)
+    phoff, phentsize, phnum = (int.from_bytes(data[32:40], "little"), int.from_bytes(data[54:56], "little"),
+                               int.from_bytes(data[56:58], "little"))
+    return all(int.from_bytes(data[phoff + i * phentsize:phoff + i * phentsize + 4], "little") != 3
+               for i in range(phnum))
+
+
+def test_static_cfsrun_hands_systemd_commands_to_its_twin(env):
+    """A static cfsrun cannot load sd-bus: with --systemd-cgroup, create and
+    run go to cfsrun-dynamic beside it, from the start; without the twin
+    the error names it, and nothing is left."""
+    if not is_static(CFSRUN):
+        raise Skip("cfsrun is dynamically linked (--disable-static-binary)")
+    twin = os.path.join(os.path.dirname(CFSRUN), "cfsrun-dynamic")
+    eq(is_static(twin), False, "cfsrun-dynamic is dynamically linked")
+    cid = env.new_id()
+    r = env.cfs("--debug", "--systemd-cgroup", "run", "-b", nested(env, ["true"]), cid)
+    contains(r.err, "handing the command to %s for sd-bus" % twin, "the static binary hands over")
+    eq(r.err.count("handing the command"), 1, "once: the twin runs it itself")
+    eq(os.listdir(env.root) if os.path.isdir(env.root) else [], [], "no state dir left")
+    # A copy without its twin: the error says what is missing.
+    alone = os.path.join(env.dir, "alone")
+    os.makedirs(alone)
+    shutil.copy2(CFSRUN, os.path.join(alone, "cfsrun"))
+    r = sh([os.path.join(alone, "cfsrun"), "--root", env.root, "--systemd-cgroup", "run", "-b",
+            nested(env, ["true"]), env.new_id()])
+    eq(r.returncode, 1, "refused: %r" % r)
+    contains(r.stderr, "needs cfsrun-dynamic", "names the twin")
+    contains(r.stderr, "/libexec/cfsrun/cfsrun-dynamic", "and where it was looked for")
+    eq(os.listdir(env.root) if os.path.isdir(env.root) else [], [], "no state dir left")
+
+
 def test_systemd_scope_on_a_unified_host(env):
     s = Systemd(env, unified=True)
     try:
@@ -176,7 +211,7 @@ def test_systemd_user_manager_rootless(env):
             eq(s.sh("systemctl", "start", "user@%d.service" % pw.pw_uid).rc, 0, "the user's systemd starts")
             # The binary where the user can reach it, wherever the build is.
             binary = os.path.join(env.dir, "cfsrun")
-            shutil.copy2(CFSRUN, binary)
+            copy_cfsrun(binary)
             os.chmod(env.dir, 0o755)
 
             def as_user(*args):
