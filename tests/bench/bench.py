@@ -260,14 +260,21 @@ def main():
         res[n]["run, after itself"] = []
         res[n]["run, after pause"] = []
     # The floor is sampled in the same blocks, so that a drift in the
-    # machine's speed falls on it as on the runtimes.
+    # machine's speed falls on it as on the runtimes.  Each block begins
+    # with a pause, in which the kernel finishes tearing down the previous
+    # block's containers (network namespaces and cgroups are freed by
+    # workers after the process is gone, a few ms of CPU after runc's):
+    # otherwise the first runs of a block pay for the runtime before it.
     floor = []
     for _ in range(4):
         for n in rts:
+            time.sleep(PAUSE)
             quiet(rt(n, "run", "--bundle", true_b, cid()))
             res[n]["run, after itself"].extend(timed(rt(n, "run", "--bundle", true_b, cid()))
                                                for _ in range(N // 4 or 1))
         if FLOOR:
+            time.sleep(PAUSE)
+            quiet([FLOOR, os.path.join(true_b, "rootfs"), "/bin/true"])
             floor.extend(timed([FLOOR, os.path.join(true_b, "rootfs"), "/bin/true"]) for _ in range(N // 4 or 1))
     for i in range(N):
         for n in rts:
