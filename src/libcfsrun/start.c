@@ -1117,29 +1117,36 @@ release_connect (int dirfd, const char *id, int *ret_fd, struct cfs_error **err)
   return 0;
 }
 
-/* After 'S' the socket closes at exec (close-on-exec); bytes before EOF
-   are the error the child hit on the way.  */
+/* FD is start's connection after 'S', or run's sync socket: either closes
+   at exec (close-on-exec), and bytes before EOF are the error the child
+   hit on the way.  The sync socket keeps message boundaries, so each read
+   has room for the largest message.  */
 int
 start_wait_exec (int fd, const char *id, int extra_ms, struct cfs_error **err)
 {
-  _cleanup_free_ char *rest = NULL;
-  char who[300];
+  char who[300], buf[SYNC_MSG_MAX];
   size_t len = 0;
+  ssize_t n;
   int r;
 
   snprintf (who, sizeof who, "the process of container `%s`", id);
   if ((r = sync_poll (fd, sync_timeout_ms () + extra_ms, who, "exec of the program", err)) < 0)
     return r;
-  r = util_read_fd (fd, "exec channel", &rest, &len, err);
-  if (r < 0)
-    return r;
+  while (len < sizeof buf && (n = read (fd, buf + len, sizeof buf - len)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return cfs_fail (err, CFS_E_SYNC, errno, NULL, "read what %s reported", who);
+      len += (size_t)n;
+    }
   if (len >= 4)
     {
       uint32_t type;
 
-      memcpy (&type, rest, 4);
+      memcpy (&type, buf, 4);
       if (type == SYNC_ERROR && err && *err == NULL)
-        *err = cfs_error_deserialize (rest + 4, len - 4);
+        *err = cfs_error_deserialize (buf + 4, len - 4);
       return err && *err ? cfs_error_value (*err) : -EINVAL;
     }
   return 0;

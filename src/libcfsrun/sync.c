@@ -9,9 +9,6 @@
 
 #include "util.h"
 
-/* Big enough for a state JSON with many annotations. */
-#define SYNC_MSG_MAX 65536
-
 /* The other side answers within milliseconds unless it is stuck; this
    bound turns a hang into an error that names who is stuck.  */
 #define SYNC_TIMEOUT_MS 60000

@@ -7,13 +7,19 @@
      id maps, systemd ─ SYNC_PARENT_READY ▶ (waits, only when these apply)
                                          mounts, pivot, devices, process
      ◀──────────────── SYNC_CHILD_READY  (or SYNC_ERROR with the error)
-     record "created" ─ SYNC_CREATED ──▶ wait for `start` on start.sock  */
+     record "created" ─ SYNC_CREATED ──▶ wait for `start` on start.sock
+                                         (`run`: straight on to exec; EOF,
+     ◀──────────────── EOF at exec        or SYNC_ERROR, tells `run` how
+                                          that went)  */
 #ifndef CFS_SYNC_H
 #define CFS_SYNC_H
 
 #include <stddef.h>
 
 #include "error.h"
+
+/* The largest message: big enough for a state JSON with many annotations. */
+#define SYNC_MSG_MAX 65536
 
 enum sync_msg
 {

@@ -113,6 +113,20 @@ def test_failing_start_container_hook_fails_run(env):
     eq(os.listdir(env.root), [], "nothing left")
 
 
+def test_long_start_container_error_reaches_run_whole(env):
+    """An error longer than a page still comes back whole over run's
+    message socket (each read has room for the largest message)."""
+    long_path = "/no-such-dir/" + "d" * 200 + "/" + "/".join(["x" * 200] * 19) + "/hook"
+    c = env.config(["true"])
+    c["hooks"] = {"startContainer": [{"path": long_path}]}
+    r = env.cfs("run", "--bundle", env.bundle(c), env.new_id())
+    eq(r.rc, 1, "run: %r" % r)
+    assert len(r.err) > 4096, len(r.err)
+    contains(r.err, long_path)
+    contains(r.err, "hooks.startContainer[0]")
+    eq(os.listdir(env.root), [], "nothing left")
+
+
 def test_failing_poststop_hook_is_a_warning(env):
     log = os.path.join(env.dir, "after")
     c = env.config(["true"])
