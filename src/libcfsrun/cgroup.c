@@ -68,18 +68,11 @@ v1_controllers (const char *super, char *buf, size_t size)
       = { "cpu",     "cpuacct", "cpuset",   "memory",     "devices", "freezer", "blkio",       "pids",
           "hugetlb", "net_cls", "net_prio", "perf_event", "rdma",    "misc",    "name=systemd" };
   size_t i, len = 0;
-  char opts[1024];
 
   buf[0] = '\0';
-  snprintf (opts, sizeof opts, ",%.1000s,", super);
-  for (i = 0; i < ARRAY_SIZE (known); i++)
-    {
-      char pat[64];
-
-      snprintf (pat, sizeof pat, ",%s,", known[i]);
-      if (strstr (opts, pat) && len < size)
-        len += (size_t)snprintf (buf + len, size - len, "%s%.60s", len ? "," : "", known[i]);
-    }
+  for (i = 0; i < ARRAY_SIZE (known) && len < size; i++)
+    if (util_token_in (super, ",", known[i]))
+      len += (size_t)snprintf (buf + len, size - len, "%s%.60s", len ? "," : "", known[i]);
 }
 
 int
@@ -178,22 +171,9 @@ cgroup_find (const struct cgroup_layout *l, const char *controller)
   for (int pass = 0; pass < 2; pass++)
     for (i = 0; i < l->n; i++)
       {
-        char list[300];
-
-        if (l->h[i].v2 != (pass == 1))
-          continue;
-        snprintf (list, sizeof list, l->h[i].v2 ? " %s " : ",%s,", l->h[i].controllers);
-        if (l->h[i].v2)
-          for (char *p = list; *p; p++)
-            if (*p == '\n')
-              *p = ' ';
-        {
-          char pat[80];
-
-          snprintf (pat, sizeof pat, l->h[i].v2 ? " %s " : ",%s,", controller);
-          if (strstr (list, pat))
-            return &l->h[i];
-        }
+        if (l->h[i].v2 == (pass == 1)
+            && util_token_in (l->h[i].controllers, l->h[i].v2 ? " \n" : ",", controller))
+          return &l->h[i];
       }
   return NULL;
 }

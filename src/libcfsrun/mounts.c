@@ -824,12 +824,86 @@ mounts_apply (const struct oci_spec *spec, const struct mounts_context *ctx, str
   return 0;
 }
 
+/* Masks and read-only views are laid with the mount API on the fd the
+   path resolved to: a clone moved onto an fd costs about half a mount(2)
+   by /proc/self/fd path, and nothing is looked up again by name.  Every
+   masked directory shares one empty read-only tmpfs.  */
+struct mask_sources
+{
+  int empty_dir; /* the first masked directory's tmpfs, once attached */
+  bool legacy;   /* the mount API is missing or filtered: use mount(2) */
+};
+
+/* Kernels before 5.2 (5.12 for mount_setattr) and seccomp filters of
+   outer runtimes refuse the new calls: the old way still works there.  */
+static bool
+mount_api_refused (int e)
+{
+  return e == ENOSYS || e == EPERM;
+}
+
 static int
-mask_one (int rootfd, const char *path, struct cfs_error **err)
+attach_tree (int tree, int fd)
+{
+  return move_mount (tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int
+new_empty_tmpfs (void)
+{
+  _cleanup_close_ int fs = -1;
+
+  fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0 || fsconfig (fs, FSCONFIG_SET_STRING, "size", "0k", 0) < 0
+      || fsconfig (fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0
+      || fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return -1;
+  return fsmount (fs, FSMOUNT_CLOEXEC,
+                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
+/* The first masked directory gets a new tmpfs, the rest clones of it once
+   it is attached (a detached mount cannot be cloned before Linux 6.15).  */
+static int
+mask_dir (struct mask_sources *s, int fd)
+{
+  _cleanup_close_ int tree = -1;
+
+  tree = s->empty_dir < 0 ? new_empty_tmpfs ()
+                          : open_tree (s->empty_dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0 || attach_tree (tree, fd) < 0)
+    return -1;
+  if (s->empty_dir < 0)
+    s->empty_dir = TAKE_FD (tree);
+  return 0;
+}
+
+static int
+mask_file (int fd)
+{
+  _cleanup_close_ int tree = -1;
+
+  tree = open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0 || attach_tree (tree, fd) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+mask_legacy (bool dir, const char *target)
+{
+  if (dir)
+    return mount ("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
+  return mount ("/dev/null", target, NULL, MS_BIND, NULL);
+}
+
+static int
+mask_one (struct mask_sources *s, int rootfd, const char *path, struct cfs_error **err)
 {
   _cleanup_close_ int fd = -1;
   char target[64];
   struct stat st;
+  bool dir;
   int r;
 
   r = paths_open_in_root (rootfd, path, O_PATH, &fd, NULL);
@@ -839,22 +913,55 @@ mask_one (int rootfd, const char *path, struct cfs_error **err)
     return cfs_fail (err, CFS_E_MOUNT, -r, path, "linux.maskedPaths: resolve");
   if (fstat (fd, &st) < 0)
     return cfs_fail (err, CFS_E_MOUNT, errno, path, "linux.maskedPaths: stat");
-  paths_fd_path (fd, target, sizeof target);
   /* A directory is hidden under an empty read-only tmpfs, a file under /dev/null. */
-  if (S_ISDIR (st.st_mode))
-    r = mount ("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0k");
-  else
-    r = mount ("/dev/null", target, NULL, MS_BIND, NULL);
+  dir = S_ISDIR (st.st_mode);
+  r = s->legacy ? -1 : dir ? mask_dir (s, fd) : mask_file (fd);
+  if (r < 0 && (s->legacy || mount_api_refused (errno)))
+    {
+      s->legacy = true;
+      r = mask_legacy (dir, paths_fd_path (fd, target, sizeof target));
+    }
   if (r < 0)
     return cfs_fail (err, CFS_E_MOUNT, errno, path, "linux.maskedPaths: mask");
   return 0;
 }
 
+/* A recursive clone made read-only before it is attached, so no mount
+   under the path is left writable.  */
 static int
-readonly_one (int rootfd, const char *path, struct cfs_error **err)
+readonly_tree (int fd)
+{
+  struct mount_attr a
+      = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  _cleanup_close_ int tree = -1;
+
+  tree = open_tree (fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+  if (tree < 0 || mount_setattr (tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0
+      || attach_tree (tree, fd) < 0)
+    return -1;
+  return 0;
+}
+
+/* Without the mount API only the top mount can be made read-only.  */
+static int
+readonly_legacy (int rootfd, const char *path, int *fdp, struct cfs_error **err)
+{
+  char target[64];
+  int r;
+
+  paths_fd_path (*fdp, target, sizeof target);
+  if (mount (target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return cfs_fail (err, CFS_E_MOUNT, errno, path, "linux.readonlyPaths: bind");
+  r = reopen_target (rootfd, path, fdp, target, sizeof target, err);
+  if (r < 0)
+    return r;
+  return mounts_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path, err);
+}
+
+static int
+readonly_one (struct mask_sources *s, int rootfd, const char *path, struct cfs_error **err)
 {
   _cleanup_close_ int fd = -1;
-  char target[64];
   int r;
 
   r = paths_open_in_root (rootfd, path, O_PATH, &fd, NULL);
@@ -862,28 +969,27 @@ readonly_one (int rootfd, const char *path, struct cfs_error **err)
     return 0;
   if (r < 0)
     return cfs_fail (err, CFS_E_MOUNT, -r, path, "linux.readonlyPaths: resolve");
-  paths_fd_path (fd, target, sizeof target);
-  if (mount (target, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return cfs_fail (err, CFS_E_MOUNT, errno, path, "linux.readonlyPaths: bind");
-  r = reopen_target (rootfd, path, &fd, target, sizeof target, err);
-  if (r < 0)
-    return r;
-  return mounts_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path, err);
+  if (!s->legacy && readonly_tree (fd) == 0)
+    return 0;
+  if (!s->legacy && !mount_api_refused (errno))
+    return cfs_fail (err, CFS_E_MOUNT, errno, path, "linux.readonlyPaths: make read-only");
+  s->legacy = true;
+  return readonly_legacy (rootfd, path, &fd, err);
 }
 
 int
 mounts_mask_paths (int rootfd, const struct oci_linux *linux_cfg, struct cfs_error **err)
 {
+  struct mask_sources s = { .empty_dir = -1 };
   size_t i;
-  int r;
+  int r = 0;
 
   if (linux_cfg == NULL)
     return 0;
-  for (i = 0; i < linux_cfg->masked_paths_len; i++)
-    if ((r = mask_one (rootfd, linux_cfg->masked_paths[i], err)) < 0)
-      return r;
-  for (i = 0; i < linux_cfg->readonly_paths_len; i++)
-    if ((r = readonly_one (rootfd, linux_cfg->readonly_paths[i], err)) < 0)
-      return r;
-  return 0;
+  for (i = 0; i < linux_cfg->masked_paths_len && r == 0; i++)
+    r = mask_one (&s, rootfd, linux_cfg->masked_paths[i], err);
+  for (i = 0; i < linux_cfg->readonly_paths_len && r == 0; i++)
+    r = readonly_one (&s, rootfd, linux_cfg->readonly_paths[i], err);
+  closep (&s.empty_dir);
+  return r;
 }

@@ -226,6 +226,23 @@ util_str_has_prefix (const char *s, const char *prefix)
   return strncmp (s, prefix, strlen (prefix)) == 0;
 }
 
+bool
+util_token_in (const char *list, const char *seps, const char *word)
+{
+  size_t wlen = strlen (word);
+
+  while (*list)
+    {
+      size_t len = strcspn (list, seps);
+
+      if (len == wlen && strncmp (list, word, len) == 0)
+        return true;
+      list += len;
+      list += strspn (list, seps);
+    }
+  return false;
+}
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif

@@ -104,6 +104,10 @@ int util_rfc3339 (const struct timespec *ts, char *buf, size_t size);
 
 bool util_str_has_prefix (const char *s, const char *prefix);
 
+/* Whether WORD is one of the tokens of LIST, which any of SEPS separate
+   (a mount's options, a cgroup's controllers).  */
+bool util_token_in (const char *list, const char *seps, const char *word);
+
 /* Open PATH ("/proc/...") with FLAGS, only as a file of the procfs mounted
    at /proc: resolved without crossing a mount or following a magic link,
    and checked to be on procfs, so nothing bind-mounted over /proc or one

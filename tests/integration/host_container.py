@@ -26,7 +26,7 @@ class HostContainer:
     """Started with ARGS as its init; `sh` runs a command in it, `cfs`
     cfsrun (with FLAGS and a state root of its own)."""
 
-    def __init__(self, env, args, env_vars=(), cgroup_mount=True, flags=()):
+    def __init__(self, env, args, env_vars=(), cgroup_mount=True, flags=(), seccomp=None):
         self.env = env
         self.id = env.new_id()
         self.flags = list(flags)
@@ -61,6 +61,8 @@ class HostContainer:
             "mounts": mounts,
             "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "cgroup", "network")]},
         }
+        if seccomp:
+            cfg["linux"]["seccomp"] = seccomp
         r = env.cfs("run", "-d", "-b", env.bundle(cfg), self.id)
         assert r.rc == 0, r
 

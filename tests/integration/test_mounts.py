@@ -3,7 +3,8 @@ tmpcopyup, idmapped mounts, and bind mounts of files."""
 import os
 import subprocess
 
-from harness import Skip, contains, eq
+from harness import Skip, contains, eq, with_fixture
+from host_container import HostContainer
 
 
 def test_recursive_read_only(env):
@@ -98,3 +99,50 @@ def test_overlay_mount(env):
     eq(r.out, "from lower\n", "overlay read: %r" % r)
     eq(open(os.path.join(upper, "added")).read(), "new\n", "writes land in the upper layer")
     assert not os.path.exists(os.path.join(lower, "added")), "the lower layer is untouched"
+
+
+MASK_SCRIPT = ("ls /proc/sys/kernel | wc -l; ls /proc/sys/vm | wc -l; "
+               "touch /proc/sys/kernel/x 2>/dev/null && echo mask-rw || echo mask-ro; "
+               "stat -c %t:%T /proc/version /proc/cmdline; cat /proc/version | wc -c; "
+               "touch /data/a 2>/dev/null && echo top-rw || echo top-ro; "
+               "touch /data/sub/b 2>/dev/null && echo sub-rw || echo sub-ro")
+
+
+def masks_config(env):
+    """Two masked directories and two masked files (so the second of each
+    is laid the way the first was not), and a read-only path with a mount
+    under it."""
+    c = env.config(["sh", "-c", MASK_SCRIPT])
+    c["mounts"] += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs"},
+                    {"destination": "/data/sub", "type": "tmpfs", "source": "tmpfs"}]
+    c["linux"]["maskedPaths"] = ["/proc/sys/kernel", "/proc/sys/vm", "/proc/version", "/proc/cmdline",
+                                 "/no/such/path"]
+    c["linux"]["readonlyPaths"] = ["/data", "/proc/sys"]
+    return c
+
+
+def test_masked_and_readonly_paths_in_full(env):
+    r = env.cfs("run", "--bundle", env.bundle(masks_config(env)), env.new_id())
+    eq(r.rc, 0, "run: %r" % r)
+    eq(r.out.split(), ["0", "0", "mask-ro", "1:3", "1:3", "0", "top-ro", "sub-ro"],
+       "masked dirs empty and read-only, masked files /dev/null, read-only paths read-only all through")
+
+
+class NoMountApiHost(HostContainer):
+    """A host whose kernel (as a seccomp filter makes it seem) has no
+    open_tree, move_mount, fsopen or mount_setattr: Linux before 5.2."""
+
+    def __init__(self, env):
+        calls = ["open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "mount_setattr"]
+        super().__init__(env, ["sleep", "3600"], seccomp={
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{"names": calls, "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]})
+
+
+@with_fixture(NoMountApiHost)
+def test_masked_and_readonly_paths_without_mount_api(env, h):
+    r = h.cfs("run", "--bundle", env.bundle(masks_config(env)), env.new_id())
+    eq(r.rc, 0, "run: %r" % r)
+    # mount(2) can make only the top of a read-only path read-only.
+    eq(r.out.split(), ["0", "0", "mask-ro", "1:3", "1:3", "0", "top-ro", "sub-rw"],
+       "masks laid by mount(2) on a kernel without the mount API")

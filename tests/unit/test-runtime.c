@@ -387,6 +387,19 @@ test_rfc3339 (void)
     }
 }
 
+static void
+test_token_in (void)
+{
+  ok (util_token_in ("rw,cpu,cpuacct", ",", "cpu"), "cpu is a token of rw,cpu,cpuacct");
+  ok (util_token_in ("rw,cpu,cpuacct", ",", "cpuacct"), "the last token");
+  ok (util_token_in ("rw,cpu,cpuacct", ",", "rw"), "the first token");
+  ok (!util_token_in ("rw,cpuacct", ",", "cpu"), "a prefix of a token is not one");
+  ok (!util_token_in ("rw,cpu", ",", "cpuacct"), "nor is a longer word");
+  ok (util_token_in ("cpu memory\npids\n", " \n", "pids"), "any of several separators");
+  ok (!util_token_in ("", ",", "cpu"), "an empty list has none");
+  ok (!util_token_in (",,", ",", "cpu"), "separators alone have none");
+}
+
 int
 main (void)
 {
@@ -401,5 +414,6 @@ main (void)
   test_seal ();
   test_init_annotation ();
   test_rfc3339 ();
+  test_token_in ();
   return tap_done ();
 }
