@@ -146,3 +146,13 @@ def test_masked_and_readonly_paths_without_mount_api(env, h):
     # mount(2) can make only the top of a read-only path read-only.
     eq(r.out.split(), ["0", "0", "mask-ro", "1:3", "1:3", "0", "top-ro", "sub-rw"],
        "masks laid by mount(2) on a kernel without the mount API")
+
+
+@with_fixture(NoMountApiHost)
+def test_cgroup_view_without_mount_api(env, h):
+    cid = env.new_id()
+    c = env.config(["sh", "-c", "grep -c ':memory:/$' /proc/self/cgroup; ls /sys/fs/cgroup/memory | "
+                                "grep -c '^memory.limit_in_bytes$'; mkdir /sys/fs/cgroup/x 2>/dev/null || echo ro"])
+    r = h.cfs("run", "--bundle", env.bundle(c), cid)
+    eq(r.rc, 0, "run: %r" % r)
+    eq(r.out.split(), ["1", "1", "ro"], "the v1 view laid by mount(2): its own memory cgroup, read-only")
