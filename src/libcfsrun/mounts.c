@@ -863,7 +863,7 @@ new_empty_tmpfs (void)
 }
 
 /* The first masked directory gets a new tmpfs, the rest clones of it once
-   it is attached (a detached mount cannot be cloned before Linux 6.15).  */
+   it is attached: older kernels refuse to clone a detached mount.  */
 static int
 mask_dir (struct mask_sources *s, int fd)
 {
