@@ -8,7 +8,7 @@ static const char help[] = "Usage: cfsrun list [OPTIONS]\n\n"
                            "List the containers under the state root.\n\n"
                            "Options:\n"
                            "  -f, --format FORMAT   table (default) or json\n"
-                           "  -q, --quiet           print only the ids\n";
+                           "  -q, --quiet           print only the ids (reads no container's state)\n";
 
 int
 cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error **err)
@@ -40,7 +40,7 @@ cmd_list (int argc, char **argv, const struct cfsrun_global *g, struct cfs_error
       }
   if (optind < argc)
     return cli_usage (err, "list", "unexpected argument `%s`", argv[optind]);
-  r = cfsrun_container_list (g, &e, &n, err);
+  r = cfsrun_container_list (g, quiet && !json, &e, &n, err);
   if (r < 0)
     return r;
   if (json)

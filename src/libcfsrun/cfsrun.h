@@ -90,8 +90,10 @@ struct cfsrun_list_entry
   unsigned owner;
 };
 
-int cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry **ret, size_t *ret_n,
-                           struct cfs_error **err);
+/* The containers under the state root, sorted by id; with IDS_ONLY only
+   their ids (those that have a record), without reading any state.  */
+int cfsrun_container_list (const struct cfsrun_global *g, bool ids_only, struct cfsrun_list_entry **ret,
+                           size_t *ret_n, struct cfs_error **err);
 /* The list as runc's `list --format json` prints it. */
 int cfsrun_list_to_json (const struct cfsrun_list_entry *e, size_t n, char **ret_json,
                          struct cfs_error **err);

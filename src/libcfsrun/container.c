@@ -504,9 +504,39 @@ OCI_DECLARE_STRUCT (cfs_list)
 OCI_DEFINE_TYPE (cfs_list_item)
 OCI_DEFINE_TYPE (cfs_list)
 
+/* One container for list: from its record, or, for IDS_ONLY, just that it
+   has one (list -q reads no state: one system call, not seven).  */
+static int
+list_entry (int rootfd, const char *id, bool ids_only, struct cfsrun_list_entry *out)
+{
+  _cleanup_record_ struct cfs_record *rec = NULL;
+  const char *status;
+  char file[512];
+
+  if (ids_only)
+    {
+      snprintf (file, sizeof file, "%s/%s", id, CFS_RECORD_FILE);
+      if (faccessat (rootfd, file, F_OK, 0) < 0)
+        return -1;
+      out->id = strdup (id);
+      return out->id ? 0 : -1;
+    }
+  /* Records are replaced atomically: reading without the lock is safe. */
+  if (state_record_read_id (rootfd, id, &rec, NULL) < 0)
+    return -1;
+  status = state_status (rec);
+  out->id = strdup (rec->id);
+  out->pid = strcmp (status, "stopped") == 0 ? 0 : rec->pid;
+  out->status = strdup (status);
+  out->bundle = strdup (rec->bundle);
+  out->created = strdup (rec->created ? rec->created : "");
+  out->owner = rec->owner;
+  return 0;
+}
+
 int
-cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry **ret, size_t *ret_n,
-                       struct cfs_error **err)
+cfsrun_container_list (const struct cfsrun_global *g, bool ids_only, struct cfsrun_list_entry **ret,
+                       size_t *ret_n, struct cfs_error **err)
 {
   _cleanup_close_ int rootfd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   char **ids = NULL;
@@ -523,23 +553,8 @@ cfsrun_container_list (const struct cfsrun_global *g, struct cfsrun_list_entry *
     return r;
   out = calloc (n ? n : 1, sizeof *out);
   for (i = 0; out && i < n; i++)
-    {
-      _cleanup_record_ struct cfs_record *rec = NULL;
-
-      /* Records are replaced atomically: reading without the lock is safe. */
-      if (state_record_read_id (rootfd, ids[i], &rec, NULL) == 0)
-        {
-          const char *status = state_status (rec);
-
-          out[k].id = strdup (rec->id);
-          out[k].pid = strcmp (status, "stopped") == 0 ? 0 : rec->pid;
-          out[k].status = strdup (status);
-          out[k].bundle = strdup (rec->bundle);
-          out[k].created = strdup (rec->created ? rec->created : "");
-          out[k].owner = rec->owner;
-          k++;
-        }
-    }
+    if (list_entry (rootfd, ids[i], ids_only, &out[k]) == 0)
+      k++;
   for (i = 0; i < n; i++)
     free (ids[i]);
   free (ids);

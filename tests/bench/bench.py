@@ -221,6 +221,7 @@ def main():
         (PROBE among them), added to those of TAG."""
         for row, once in (("state", lambda: timed(rt(n, "state", probe))),
                           ("list", lambda: timed(rt(n, "list"))),
+                          ("list -q", lambda: timed(rt(n, "list", "-q"))),
                           ("start", lambda: start_once(n)),
                           ("run", lambda: timed(rt(n, "run", "--bundle", true_b, cid())))):
             res[n].setdefault(row + " " + tag, []).extend(once() for _ in range(N // 2 or 1))

@@ -173,6 +173,29 @@ def test_list(env):
     eq(env.cfs("list", "--format", "json").out.strip(), "[]", "empty list")
 
 
+def test_list_quiet_reads_no_state(env):
+    """list -q names the containers that have a record without reading
+    one: a record that cannot be decoded is still named (the full list,
+    which must decode it, leaves it out), and a directory with no record
+    is not a container."""
+    ids = sorted(env.new_id() for _ in range(2))
+    for cid in ids:
+        eq(env.cfs("create", "--bundle", env.bundle(env.config(["true"])), cid).rc, 0, "create")
+    record = os.path.join(env.root, ids[1], "state.json")
+    good = open(record).read()
+    os.mkdir(os.path.join(env.root, "not-a-container"))
+    try:
+        open(record, "w").write("{")
+        eq(env.cfs("list", "-q").out.split(), ids, "list -q: both, the broken record unread")
+        eq([i["id"] for i in json.loads(env.cfs("list", "--format", "json").out)], ids[:1],
+           "the full list skips the record it cannot decode")
+    finally:
+        open(record, "w").write(good)
+        os.rmdir(os.path.join(env.root, "not-a-container"))
+    for cid in ids:
+        eq(env.cfs("delete", "-f", cid).rc, 0, "delete")
+
+
 def test_same_id_twice(env):
     cid = env.new_id()
     b = env.bundle(env.config(["sleep", "60"]))
